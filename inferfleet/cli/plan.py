@@ -1,0 +1,121 @@
+"""`inferfleet plan`: the real program under Pulumi's mock runtime, written as a plan document."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.tree import Tree
+
+from inferfleet.cli import console
+from inferfleet.cli.app import app
+from inferfleet.errors import UsageError
+from inferfleet.plan import Planner, dumps
+from inferfleet.spec.load import list_stacks
+
+StacksDir = Annotated[
+    Path, typer.Option("--stacks-dir", help="Folder of Pulumi.<stack>.yaml files.", show_default=True)
+]
+
+
+@app.command("plan")
+def plan_command(
+    stack: Annotated[str | None, typer.Option("--stack", "-s", help="Stack to plan, e.g. prod-cn-south.")] = None,
+    all_stacks: Annotated[bool, typer.Option("--all", help="Plan every stack in the stacks folder.")] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write the plan document here (with --all: a folder of <stack>.plan.json)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan document on stdout.")] = False,
+    stacks_dir: StacksDir = Path("stacks"),
+) -> int:
+    """Plan a stack offline and show what it would create."""
+    if (stack is None) == (not all_stacks):
+        raise UsageError("give exactly one of --stack/-s NAME or --all")
+    planner = Planner(stacks_dir)
+    if stack is not None:
+        document = planner.plan(stack)
+        if out is not None:
+            console.write_atomically(out, dumps(document))
+        if as_json:
+            console.out.print(dumps(document), end="", markup=False)
+        else:
+            show_plan(document)
+            if out is not None:
+                console.err.print(f"plan written to [bold]{out}[/]")
+        return 0
+    names = list_stacks(stacks_dir)
+    if not names:
+        raise UsageError(f"no Pulumi.<stack>.yaml files in {stacks_dir}")
+    documents = plan_all(planner, names, show_progress=not as_json)
+    if out is not None:
+        for name, document in documents.items():
+            console.write_atomically(out / f"{name}.plan.json", dumps(document))
+    if as_json:
+        console.out.print(dumps(documents), end="", markup=False)
+    else:
+        show_summary(documents)
+    return 0
+
+
+def plan_all(planner: Planner, names: list[str], *, show_progress: bool) -> dict[str, dict[str, Any]]:
+    """Plan every stack (linked stacks are planned once, when first needed)."""
+    documents: dict[str, dict[str, Any]] = {}
+    with Progress(
+        TextColumn("planning [bold]{task.fields[stack]}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console.err,
+        disable=not show_progress,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("plan", total=len(names), stack="")
+        for name in names:
+            progress.update(task, stack=name)
+            documents[name] = planner.plan(name)
+            progress.advance(task)
+    return documents
+
+
+def show_plan(document: dict[str, Any]) -> None:
+    """The resource tree (ownership as Pulumi shows it) and the count of each type."""
+    resources = document["resources"]
+    title = (
+        f"[bold]{document['stack']}[/] v{document['stack_version']} "
+        f"({document['cloud']} {document['region']}, {document['env']}): {len(resources)} resources"
+    )
+    children: dict[str | None, list[dict[str, Any]]] = {}
+    for resource in resources:
+        children.setdefault(resource["parent"], []).append(resource)
+    tree = Tree(title)
+
+    def grow(branch: Tree, parent: str | None) -> None:
+        for resource in children.get(parent, []):
+            marker = " [yellow](protected)[/]" if resource["options"].get("protect") else ""
+            grow(branch.add(f"[green]+[/] {resource['type']} [bold]{resource['name']}[/]{marker}"), resource["urn"])
+
+    grow(tree, None)
+    console.err.print(tree)
+    counts = Table("type", "count", title="resources by type", title_justify="left")
+    for type_, count in sorted(Counter(r["type"] for r in resources).items()):
+        counts.add_row(type_, str(count))
+    console.err.print(counts)
+
+
+def show_summary(documents: dict[str, dict[str, Any]]) -> None:
+    table = Table("stack", "version", "cloud", "region", "env", "resources", title="planned stacks")
+    for name, document in documents.items():
+        table.add_row(
+            name,
+            document["stack_version"],
+            document["cloud"],
+            document["region"],
+            document["env"],
+            str(len(document["resources"])),
+        )
+    console.err.print(table)

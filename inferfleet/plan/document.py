@@ -1,0 +1,176 @@
+"""Turn a captured program run into the plan document (`inferfleet.plan/v1`).
+
+The document is deterministic: resources sorted by URN, keys sorted, integers kept integral,
+secrets masked and values that only exist after apply marked, so two runs of the same stack
+give byte-identical files. docs/plan-format.md describes it; docs/plan.schema.json checks it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from importlib import metadata
+from typing import Any
+
+from google.protobuf import json_format
+
+from inferfleet.plan.runtime import Capture, Registration
+
+PLAN_FORMAT = "inferfleet.plan/v1"
+UNKNOWN = "(known after apply)"
+"""How a value that only exists after apply appears in a plan (as in Terraform's human plan)."""
+SECRET = "(sensitive value)"
+"""How a secret value appears in a plan: the value itself never reaches the document."""
+
+_UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_SIG_SECRET = "1b47061264138c4ac30d75fd1eb44270"
+_SIG_RESOURCE = "5cf8f73096256a8f31e491e813e4eb8e"
+_SIG_OUTPUT = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
+
+MODULE_TYPE_PREFIX = "inferfleet:"
+
+
+def normalise(value: Any) -> Any:
+    """A wire value (from a protobuf Struct) as plan JSON: unknowns, secrets and references resolved."""
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    if isinstance(value, str):
+        return UNKNOWN if value == _UNKNOWN_SENTINEL else value
+    if isinstance(value, list):
+        return [normalise(item) for item in value]
+    if isinstance(value, dict):
+        signature = value.get(_SIG_KEY)
+        if signature == _SIG_SECRET:
+            return SECRET
+        if signature == _SIG_RESOURCE:
+            return value.get("urn", UNKNOWN)
+        if signature == _SIG_OUTPUT:
+            if value.get("secret"):
+                return SECRET
+            return normalise(value["value"]) if "value" in value else UNKNOWN
+        return {key: normalise(item) for key, item in value.items()}
+    return value
+
+
+def _struct(message: Any) -> dict[str, Any]:
+    return normalise(json_format.MessageToDict(message)) if message is not None else {}
+
+
+def _provider_urn(reference: str) -> str | None:
+    # A provider reference is `<urn>::<id>`; the id of a planned provider is always unknown.
+    return reference.rsplit("::", 1)[0] if reference else None
+
+
+def _options(request: Any, dependencies: list[str]) -> dict[str, Any]:
+    implicit = {urn for deps in request.propertyDependencies.values() for urn in deps.urns}
+    options: dict[str, Any] = {
+        "protect": bool(request.protect),
+        "depends_on": sorted(set(dependencies) - implicit),
+        "ignore_changes": sorted(request.ignoreChanges),
+        "delete_before_replace": bool(request.deleteBeforeReplace),
+        "retain_on_delete": bool(request.retainOnDelete),
+        "replace_on_changes": sorted(request.replaceOnChanges),
+        "additional_secret_outputs": sorted(request.additionalSecretOutputs),
+    }
+    if request.deletedWith:
+        options["deleted_with"] = request.deletedWith
+    if request.importId:
+        options["import_id"] = request.importId
+    timeouts = request.customTimeouts
+    if timeouts.create or timeouts.update or timeouts.delete:
+        options["custom_timeouts"] = {
+            key: getattr(timeouts, key) for key in ("create", "update", "delete") if getattr(timeouts, key)
+        }
+    return options
+
+
+def _module_of(urn: str, parents: Mapping[str, str | None], types: Mapping[str, str]) -> str | None:
+    """The module distribution owning a resource: the nearest `inferfleet:<module>:` component above it."""
+    current: str | None = urn
+    while current is not None:
+        type_ = types.get(current, "")
+        if type_.startswith(MODULE_TYPE_PREFIX):
+            return "inferfleet-" + type_.split(":")[1].replace("_", "-")
+        current = parents.get(current)
+    return None
+
+
+def _resource(registration: Registration, outputs: Mapping[str, Any]) -> dict[str, Any]:
+    request = registration.request
+    if registration.read:
+        return {
+            "urn": registration.urn,
+            "type": request.type,
+            "name": request.name,
+            "parent": request.parent or None,
+            "custom": True,
+            "provider": _provider_urn(request.provider),
+            "inputs": {"name": request.id},
+            "dependencies": sorted(request.dependencies),
+            "options": {},
+            "op": "read",
+            "outputs": {"outputs": normalise(dict(registration.read_outputs or {}))},
+        }
+    dependencies = sorted(set(request.dependencies))
+    resource = {
+        "urn": registration.urn,
+        "type": request.type,
+        "name": request.name,
+        "parent": request.parent or None,
+        "custom": bool(request.custom),
+        "provider": _provider_urn(request.provider),
+        "inputs": _struct(request.object),
+        "dependencies": dependencies,
+        "options": _options(request, dependencies),
+        "op": "create",
+    }
+    if registration.urn in outputs:
+        resource["outputs"] = outputs[registration.urn]
+    return resource
+
+
+def build_document(
+    capture: Capture,
+    *,
+    project: str,
+    stack: str,
+    stack_version: str,
+    env: str,
+    cloud: str,
+    region: str,
+) -> dict[str, Any]:
+    outputs = {urn: _struct(struct) for urn, struct in capture.outputs.items()}
+    resources = sorted((_resource(r, outputs) for r in capture.registrations), key=lambda r: r["urn"])
+    parents = {r["urn"]: r["parent"] for r in resources}
+    types = {r["urn"]: r["type"] for r in resources}
+    for resource in resources:
+        resource["module"] = _module_of(resource["urn"], parents, types)
+    return {
+        "format": PLAN_FORMAT,
+        "project": project,
+        "stack": stack,
+        "stack_version": stack_version,
+        "env": env,
+        "cloud": cloud,
+        "region": region,
+        "modules": module_versions(r["module"] for r in resources),
+        "resources": resources,
+        "outputs": outputs.get(capture.stack_urn, {}),
+    }
+
+
+def module_versions(distributions: Iterable[str | None]) -> dict[str, str]:
+    """Installed versions of the module distributions a plan uses."""
+    versions: dict[str, str] = {}
+    for name in sorted({d for d in distributions if d is not None}):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "0+unknown"
+    return versions
+
+
+def dumps(document: Mapping[str, Any]) -> str:
+    """The canonical text of a plan: stable key order and indentation, one trailing newline."""
+    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"

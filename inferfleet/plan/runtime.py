@@ -1,0 +1,207 @@
+"""Run a Pulumi program in-process under Pulumi's mock runtime and capture what it registers.
+
+The program is the real one (the same function `__main__.py` runs under the engine); only
+the resource monitor is replaced, by :class:`PlanMonitor`, which records each RegisterResource
+/ ReadResource request verbatim and answers the way a preview does: inputs come back as
+outputs, ids and computed properties stay unknown.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.protobuf import empty_pb2, struct_pb2
+
+from inferfleet.errors import EngineError, InferfleetError
+
+ORGANIZATION = "organization"
+"""The organization the mock runtime reports; StackReferences name `<org>/<project>/<stack>`."""
+
+StackOutputsResolver = Callable[[str], Mapping[str, Any]]
+
+
+@dataclass
+class Registration:
+    """One captured request: the URN the monitor gave it and the raw protobuf request."""
+
+    urn: str
+    request: Any
+    read: bool = False
+    read_outputs: Mapping[str, Any] | None = None
+
+
+@dataclass
+class Capture:
+    """Everything a program run registered."""
+
+    registrations: list[Registration] = field(default_factory=list)
+    outputs: dict[str, struct_pb2.Struct] = field(default_factory=dict)
+    stack_urn: str = ""
+
+
+class PlanMonitor:
+    """A resource monitor that records requests and answers like a preview, without any cloud."""
+
+    def __init__(self, project: str, stack: str, resolve_stack_outputs: StackOutputsResolver) -> None:
+        self.project = project
+        self.stack = stack
+        self.capture = Capture()
+        self._resolve_stack_outputs = resolve_stack_outputs
+        self._lock = threading.Lock()
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        if parent:
+            type_ = parent.split("::")[2].rsplit("$", maxsplit=1)[-1] + "$" + type_
+        return f"urn:pulumi:{self.stack}::{self.project}::{type_}::{name}"
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        from pulumi.runtime.proto import resource_pb2
+
+        urn = self.make_urn(request.parent, request.type, request.name)
+        with self._lock:
+            self.capture.registrations.append(Registration(urn=urn, request=request))
+            if request.type == "pulumi:pulumi:Stack":
+                self.capture.stack_urn = urn
+        # An empty id during a dry run is an unknown id; echoing the inputs as outputs is
+        # what a provider's preview does for every property the user set.
+        return resource_pb2.RegisterResourceResponse(urn=urn, id="", object=request.object)
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802
+        from pulumi.runtime import rpc
+        from pulumi.runtime.proto import resource_pb2
+        from pulumi.runtime.sync_await import _sync_await
+
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type != "pulumi:pulumi:StackReference":
+            raise EngineError(f"{request.type} {request.name!r}: reading existing resources is not supported offline")
+        sibling = str(request.id).rsplit("/", 1)[-1]
+        outputs = dict(self._resolve_stack_outputs(sibling))
+        state = {"name": request.id, "outputs": outputs, "secretOutputNames": []}
+        with self._lock:
+            self.capture.registrations.append(Registration(urn=urn, request=request, read=True, read_outputs=outputs))
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=_sync_await(rpc.serialize_properties(state, {})))
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
+        with self._lock:
+            self.capture.outputs[request.urn] = request.outputs
+        return empty_pb2.Empty()
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802
+        raise EngineError(
+            f"the program called the data source {request.tok}, which cannot be answered offline; "
+            "pass the value in through the stack spec instead"
+        )
+
+    def SupportsFeature(self, request: Any) -> Any:  # noqa: N802
+        # Output values stay off so the SDK serialises plain values, as it does for the engine's
+        # preview of a program that never awaits unknowns.
+        return type("SupportsFeatureResponse", (), {"hasSupport": request.id != "outputValues"})
+
+    def GetDeploymentInfo(self, request: Any) -> Any:  # noqa: N802
+        from pulumi.runtime.mocks import MockMonitor
+
+        return MockMonitor.GetDeploymentInfo(self, request)  # type: ignore[arg-type]
+
+    def RegisterPackage(self, request: Any) -> Any:  # noqa: N802
+        from pulumi.runtime.proto import resource_pb2
+
+        return resource_pb2.RegisterPackageResponse(ref=f"{request.name}@{request.version}")
+
+    def RegisterStackTransform(self, request: Any) -> Any:  # noqa: N802
+        return empty_pb2.Empty()
+
+    def RegisterStackInvokeTransform(self, request: Any) -> Any:  # noqa: N802
+        return empty_pb2.Empty()
+
+    def RegisterResourceHook(self, request: Any) -> Any:  # noqa: N802
+        return empty_pb2.Empty()
+
+    def RegisterErrorHook(self, request: Any) -> Any:  # noqa: N802
+        return empty_pb2.Empty()
+
+    def SignalAndWaitForShutdown(self, request: Any) -> Any:  # noqa: N802
+        return empty_pb2.Empty()
+
+
+def run_program(
+    program: Callable[[], None],
+    *,
+    project: str,
+    stack: str,
+    config: Mapping[str, Any],
+    resolve_stack_outputs: StackOutputsResolver,
+) -> Capture:
+    """Run `program` as the engine would in a preview, in a fresh context, and return what it registered.
+
+    `config` is the stack file's config map; structured values are handed to the program as
+    JSON, exactly as the Pulumi CLI does.
+    """
+    context = contextvars.Context()
+    return context.run(_run, program, project, stack, config, resolve_stack_outputs)
+
+
+def _run(
+    program: Callable[[], None],
+    project: str,
+    stack: str,
+    config: Mapping[str, Any],
+    resolve_stack_outputs: StackOutputsResolver,
+) -> Capture:
+    import asyncio
+
+    from pulumi.runtime import config as pulumi_config
+    from pulumi.runtime import mocks, settings
+    from pulumi.runtime import stack as pulumi_stack
+
+    monitor = PlanMonitor(project, stack, resolve_stack_outputs)
+    features = set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures)
+    settings.configure(
+        mocks.MockSettings(
+            monitor=monitor,
+            monitor_features=features,
+            engine=mocks.MockEngine(None),
+            project=project,
+            stack=stack,
+            dry_run=True,
+            organization=ORGANIZATION,
+            callbacks=None,
+        )
+    )
+    settings.ROOT.set(None)
+    pulumi_config.set_all_config({key: _config_value(value) for key, value in config.items()})
+    loop = asyncio.new_event_loop()
+    try:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(pulumi_stack.run_in_stack(program))
+    except InferfleetError:
+        raise
+    except Exception as exc:
+        cause = _inferfleet_cause(exc)
+        if cause is not None:
+            raise cause from None
+        raise EngineError(f"the Pulumi program failed under the mock runtime: {type(exc).__name__}: {exc}") from exc
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+    return monitor.capture
+
+
+def _config_value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _inferfleet_cause(exc: BaseException) -> InferfleetError | None:
+    """Pulumi wraps errors raised inside applies; find ours so the user sees its own message."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, InferfleetError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
