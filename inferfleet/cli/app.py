@@ -14,7 +14,7 @@ from inferfleet.errors import ExitCode, InferfleetError
 
 app = typer.Typer(
     name="inferfleet",
-    help="Plan, gate and render GPU inference fleets. Exit codes: 0 ok, 1 policy denied, 2 input error, 3 engine error.",
+    help="Plan, gate and render GPU inference fleets. Exits: 0 ok, 1 policy denied, 2 input error, 3 engine error.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -54,8 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     except InferfleetError as exc:
         console.error(exc.message, hint=exc.hint)
         return int(exc.exit_code)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback, never exit 0
-        console.error(f"internal error: {type(exc).__name__}: {exc}", hint="this is a bug in inferfleet; please report it")
+    except Exception as exc:  # the last line of defence: never a traceback, never exit 0
+        console.error(f"internal error: {type(exc).__name__}: {exc}", hint="a bug in inferfleet; please report it")
         return int(ExitCode.ENGINE_ERROR)
     return int(result or 0)
 
