@@ -29,6 +29,9 @@ _SIG_RESOURCE = "5cf8f73096256a8f31e491e813e4eb8e"
 _SIG_OUTPUT = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 
 MODULE_TYPE_PREFIX = "inferfleet:"
+DYNAMIC_PROVIDER_INPUT = "__provider"
+"""The input in which a Pulumi dynamic resource carries its pickled provider code."""
+DYNAMIC_PROVIDER = "(serialized dynamic provider)"
 
 
 def normalise(value: Any) -> Any:
@@ -55,6 +58,14 @@ def normalise(value: Any) -> Any:
 
 def _struct(message: Any) -> dict[str, Any]:
     return normalise(json_format.MessageToDict(message)) if message is not None else {}
+
+
+def _inputs(message: Any) -> dict[str, Any]:
+    inputs = _struct(message)
+    if DYNAMIC_PROVIDER_INPUT in inputs:
+        # The pickled provider is code, not configuration: large, and not stable across Python builds.
+        inputs[DYNAMIC_PROVIDER_INPUT] = DYNAMIC_PROVIDER
+    return inputs
 
 
 def _provider_urn(reference: str) -> str | None:
@@ -120,7 +131,7 @@ def _resource(registration: Registration, outputs: Mapping[str, Any]) -> dict[st
         "parent": request.parent or None,
         "custom": bool(request.custom),
         "provider": _provider_urn(request.provider),
-        "inputs": _struct(request.object),
+        "inputs": _inputs(request.object),
         "dependencies": dependencies,
         "options": _options(request, dependencies),
         "op": "create",
