@@ -10,7 +10,7 @@ import sys
 import typer
 
 from inferfleet.cli import console
-from inferfleet.errors import ExitCode, InferfleetError
+from inferfleet.errors import ExitCode, InferfleetError, UsageError
 
 app = typer.Typer(
     name="inferfleet",
@@ -21,9 +21,10 @@ app = typer.Typer(
 )
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def _root(
-    version: bool = typer.Option(False, "--version", help="Print the toolkit version and exit.", is_eager=True),
+    context: typer.Context,
+    version: bool = typer.Option(False, "--version", help="Print the toolkit version and exit."),
 ) -> None:
     """Plan, gate and render GPU inference fleets."""
     if version:
@@ -31,6 +32,8 @@ def _root(
 
         console.out.print(f"inferfleet {installed('inferfleet')}")
         raise typer.Exit(0)
+    if context.invoked_subcommand is None:
+        raise UsageError("missing command (plan, gate, render); see --help")
 
 
 def _register_commands() -> None:

@@ -7,15 +7,20 @@ import tempfile
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 err = Console(stderr=True, highlight=False)
+if not err.is_terminal:
+    # Logs and CI captures are read later at any width: don't truncate tables to 80 columns.
+    err.width = 160
 out = Console(highlight=False, soft_wrap=True)
 
 
 def error(message: str, *, hint: str | None = None) -> None:
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    # Never wrapped: a path or key path split over two lines can't be copied or grepped.
+    err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     if hint:
-        err.print(f"[dim]hint:[/] {hint}")
+        err.print(f"[dim]hint:[/] {escape(hint)}", soft_wrap=True)
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -124,7 +124,9 @@ def key_path(loc: tuple[int | str, ...]) -> str:
 
 def _located(exc: ValidationError, file: str) -> SpecError:
     """The first validation error, located; the rest are summarised so one run shows every problem."""
-    errors = exc.errors(include_url=False)
+    # A misspelt key shows up twice, as unknown and as missing: lead with the unknown one,
+    # whose suggestion explains both.
+    errors = sorted(exc.errors(include_url=False), key=lambda error: error["type"] != "extra_forbidden")
     messages = [_describe(error) for error in errors]
     first = errors[0]
     expectation = messages[0]

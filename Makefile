@@ -1,0 +1,72 @@
+# inferfleet developer entry points. `make plan` and `make test` each set up everything they need.
+#
+#   make plan            offline plan + policy gate of the reference stack (STACK=prod-cn-south)
+#   make test            policy checks (opa fmt/check/test) and the pytest suite
+#   make lint            ruff (lint + format check) and mypy
+#   make bench           benchmarks under bench/
+#   make bootstrap       venv with the toolkit and every module (editable), OPA, cloud-init
+
+PYTHON      ?= python3
+VENV        := .venv
+BIN         := $(VENV)/bin
+TOOLS       := .tools/bin
+OPA_VERSION := v1.22.2
+OPA         := $(TOOLS)/opa
+STACK       ?= prod-cn-south
+OUT         := out
+MODULES     := $(sort $(dir $(wildcard modules/*/pyproject.toml)))
+
+.PHONY: bootstrap plan plan-all test lint bench policies-check clean
+
+bootstrap: $(VENV)/.installed $(OPA) .tools/.system-deps
+
+# Reinstall when any distribution's metadata changes.
+$(VENV)/.installed: pyproject.toml $(wildcard modules/*/pyproject.toml)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet $(foreach module,$(MODULES),-e $(module)) -e '.[dev]'
+	touch $@
+
+# OPA is built from the Go module proxy: no binary download is reachable here, the toolchain is.
+$(OPA):
+	mkdir -p $(TOOLS)
+	GOBIN=$(abspath $(TOOLS)) GOFLAGS=-mod=mod go install github.com/open-policy-agent/opa@$(OPA_VERSION)
+	$(OPA) version
+
+# The real cloud-init validates the rendered user-data against its own schema.
+.tools/.system-deps:
+	@mkdir -p .tools
+	@if ! command -v cloud-init >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends cloud-init >/dev/null; \
+	  else \
+	    echo "cloud-init is missing: run 'sudo apt-get install cloud-init' (Debian/Ubuntu)" >&2; exit 2; \
+	  fi; \
+	fi
+	@cloud-init --version
+	@touch $@
+
+plan: bootstrap
+	$(BIN)/inferfleet plan -s $(STACK) --out $(OUT)/$(STACK).plan.json
+
+plan-all: bootstrap
+	$(BIN)/inferfleet plan --all --out $(OUT)
+
+policies-check: $(OPA)
+	$(OPA) fmt --list --fail policies/opa
+	$(OPA) check --strict policies/opa
+	$(OPA) test policies/opa
+
+test: bootstrap policies-check
+	$(BIN)/pytest -n 2 -q
+
+lint: bootstrap
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy inferfleet $(foreach module,$(MODULES),$(module)inferfleet_*)
+
+bench: bootstrap
+	for bench in bench/*.py; do $(BIN)/python $$bench || exit 1; done
+
+clean:
+	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,85 @@
+"""`inferfleet plan`: outputs, exit codes, and nothing written when the input is wrong."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import STACKS, WriteStack, reference_config
+
+from inferfleet.cli.app import main
+from inferfleet.plan import PLAN_FORMAT
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_plan_writes_the_document_and_shows_the_tree(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    code, stdout, stderr = run(capsys, "plan", "-s", "staging-cn-south", "--stacks-dir", str(STACKS), "--out", str(out))
+    assert code == 0
+    document = json.loads(out.read_text())
+    assert document["format"] == PLAN_FORMAT
+    assert "resources by type" in stderr
+    assert "pulumi:pulumi:Stack" in stderr
+    assert stdout == ""
+
+
+def test_plan_json_goes_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    code, stdout, _ = run(capsys, "plan", "-s", "staging-cn-south", "--stacks-dir", str(STACKS), "--json")
+    assert code == 0
+    assert json.loads(stdout)["stack"] == "staging-cn-south"
+
+
+def test_plan_all_writes_one_document_per_stack(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, stderr = run(capsys, "plan", "--all", "--stacks-dir", str(STACKS), "--out", str(tmp_path))
+    assert code == 0
+    written = sorted(path.name for path in tmp_path.glob("*.plan.json"))
+    assert written == sorted(f"{path.name[7:-5]}.plan.json" for path in STACKS.glob("Pulumi.*.yaml"))
+    assert "planned stacks" in stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "give exactly one of --stack/-s NAME or --all"),
+        (["-s", "prod-cn-south", "--all"], "give exactly one of --stack/-s NAME or --all"),
+        (["--bogus"], "No such option: --bogus"),
+        (["-s", "Prod!"], "'Prod!' is not a stack name"),
+    ],
+)
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+    code, stdout, stderr = run(capsys, "plan", *args)
+    assert code == 2
+    assert message in stderr
+    assert "Traceback" not in stderr + stdout
+
+
+def test_a_bad_stack_exits_2_and_writes_nothing(
+    capsys: pytest.CaptureFixture[str], write_stack: WriteStack, tmp_path: Path
+) -> None:
+    config = reference_config("staging-cn-south")
+    config["inference-fleet:fleet"]["pools"][0]["count"] = -1
+    stacks = write_stack("dev-x", config)
+    out = tmp_path / "out" / "plan.json"
+    code, _, stderr = run(capsys, "plan", "-s", "dev-x", "--stacks-dir", str(stacks), "--out", str(out))
+    assert code == 2
+    assert "Pulumi.dev-x.yaml: fleet.pools[0].count:" in " ".join(stderr.split())
+    assert not out.exists()
+    assert "Traceback" not in stderr
+
+
+def test_a_missing_stack_file_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, stderr = run(capsys, "plan", "-s", "prod-cn-nowhere", "--stacks-dir", str(STACKS))
+    assert code == 2
+    assert "no such stack file" in stderr
+
+
+def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    code, stdout, _ = run(capsys, "--version")
+    assert code == 0
+    assert stdout.startswith("inferfleet ")
