@@ -16,7 +16,7 @@ STACK       ?= prod-cn-south
 OUT         := out
 MODULES     := $(sort $(dir $(wildcard modules/*/pyproject.toml)))
 
-.PHONY: bootstrap plan plan-all test lint bench policies-check clean
+.PHONY: bootstrap plan plan-all test lint lint-types bench policies-check clean
 
 bootstrap: $(VENV)/.installed $(OPA) .tools/.system-deps
 
@@ -63,6 +63,9 @@ test: bootstrap policies-check
 lint: bootstrap
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(MAKE) --no-print-directory lint-types
+
+lint-types:
 	$(BIN)/mypy inferfleet $(foreach module,$(MODULES),$(module)inferfleet_*)
 
 bench: bootstrap
