@@ -12,6 +12,7 @@ import json
 import keyword
 import re
 import sys
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -51,7 +52,7 @@ def snake(name: str) -> str:
 
 
 def main(plan_path: str) -> int:
-    document = json.loads(open(plan_path, encoding="utf-8").read())
+    document = json.loads(Path(plan_path).read_text(encoding="utf-8"))
     pulumi.runtime.set_mocks(EchoMocks(), project=document["project"], stack=document["stack"], preview=True)
     providers: dict[str, pulumi.ProviderResource] = {}
     registered = 0
