@@ -40,10 +40,14 @@ def write_stack(tmp_path: Path) -> WriteStack:
     `config` is the whole config map (default: a copy of the reference stack `like`).
     """
 
-    def write(name: str, config: dict[str, Any] | None = None, *, like: str = "staging-cn-south", text: str | None = None) -> Path:
+    def write(
+        name: str, config: dict[str, Any] | None = None, *, like: str = "staging-cn-south", text: str | None = None
+    ) -> Path:
         folder = tmp_path / "stacks"
         folder.mkdir(exist_ok=True)
-        body = text if text is not None else yaml.safe_dump({"config": config or reference_config(like)}, sort_keys=False)
+        body = (
+            text if text is not None else yaml.safe_dump({"config": config or reference_config(like)}, sort_keys=False)
+        )
         (folder / f"Pulumi.{name}.yaml").write_text(body)
         return folder
 
