@@ -37,7 +37,7 @@ WriteStack = Callable[..., Path]
 def write_stack(tmp_path: Path) -> WriteStack:
     """Write `Pulumi.<name>.yaml` into a temporary stacks folder and return that folder.
 
-    `config` is the whole config map (default: a copy of the reference stack `like`).
+    `config` is the whole config map (default: a copy of staging-cn-south); `text` the raw file.
     """
 
     def write(
