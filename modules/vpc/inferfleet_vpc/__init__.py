@@ -1,0 +1,38 @@
+"""inferfleet-vpc: fleet networks and cross-region private links on Huawei Cloud, Alibaba Cloud, Tencent Cloud and AWS."""
+
+from inferfleet_vpc.args import (
+    CLOUDS,
+    HybridLink,
+    InterconnectArgs,
+    NetworkEnd,
+    PeerLink,
+    Rule,
+    VpcArgs,
+    carve_subnets,
+    security_rules,
+    validate_interconnect_args,
+    validate_link_regions,
+    validate_vpc_args,
+    validate_zones,
+)
+from inferfleet_vpc.interconnect import Interconnect, needs_peer_providers
+from inferfleet_vpc.vpc import Vpc
+
+__all__ = [
+    "CLOUDS",
+    "HybridLink",
+    "Interconnect",
+    "InterconnectArgs",
+    "NetworkEnd",
+    "PeerLink",
+    "Rule",
+    "Vpc",
+    "VpcArgs",
+    "carve_subnets",
+    "needs_peer_providers",
+    "security_rules",
+    "validate_interconnect_args",
+    "validate_link_regions",
+    "validate_vpc_args",
+    "validate_zones",
+]

@@ -1,0 +1,59 @@
+"""The `Interconnect` component: private cross-region links between VPCs of one cloud, and IDC lines."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+import pulumi
+
+from inferfleet_vpc._cloud import Children, cloud_network
+from inferfleet_vpc.args import InterconnectArgs, validate_interconnect_args
+
+PEER_SIDE_PROVIDER_CLOUDS = frozenset({"aws"})
+"""Clouds whose links create resources inside the peer's region, so they need a provider per peer."""
+
+
+def needs_peer_providers(cloud: str) -> bool:
+    return cloud in PEER_SIDE_PROVIDER_CLOUDS
+
+
+class Interconnect(pulumi.ComponentResource):
+    """Links the local VPC to each peer VPC (and each IDC line) through the cloud's interconnect.
+
+    Alibaba Cloud: CEN + attachments + bandwidth package per region pair + bandwidth limit; IDC
+    over Express Connect (physical connection, VBR, BGP) attached to the CEN. Tencent Cloud: CCN +
+    attachments + inter-region bandwidth limits; IDC over Direct Connect (line, gateway, tunnel).
+    Huawei Cloud: Cloud Connect + network instances + bandwidth package + inter-region bandwidth.
+    AWS: a transit gateway in each region, VPC attachments, a peering attachment accepted with the
+    peer's provider, and static routes both ways.
+    """
+
+    OUTPUTS: ClassVar[dict[str, str]] = {
+        "interconnect_id": "Id of the CEN / CCN / Cloud Connect connection / local transit gateway.",
+        "attachment_ids": "Attachment id of each VPC (by end name) and each IDC line (by line name).",
+    }
+
+    interconnect_id: pulumi.Output[str]
+    attachment_ids: pulumi.Output[dict[str, str]]
+
+    def __init__(
+        self,
+        name: str,
+        args: InterconnectArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        peer_providers: Mapping[str, pulumi.ProviderResource] | None = None,
+    ) -> None:
+        validate_interconnect_args(args)
+        providers = dict(peer_providers or {})
+        if needs_peer_providers(args.cloud):
+            missing = [link.peer.name for link in args.peers if link.peer.name not in providers]
+            if missing:
+                raise ValueError(f"peer_providers: {args.cloud} links need a provider for each peer, missing {missing}")
+        super().__init__("inferfleet:vpc:Interconnect", name, None, opts)
+        children = Children(parent=self, provider=opts.provider if opts else None, protect=args.protect)
+        built = cloud_network(args.cloud).interconnect(name, args, children, providers)
+        self.interconnect_id = built.interconnect_id
+        self.attachment_ids = pulumi.Output.all(**built.attachment_ids)
+        self.register_outputs({key: getattr(self, key) for key in self.OUTPUTS})
