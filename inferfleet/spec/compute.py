@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 
 from inferfleet.spec.base import DnsLabel, ScalarValue, SpecModel
+
+if TYPE_CHECKING:
+    from inferfleet.spec.model import FleetSpec
+
+Problem = tuple[tuple[int | str, ...], str]
 
 Placement = Literal["standalone", "scaling_group", "kubernetes"]
 TuningProfileName = Literal["default", "high-bdp", "edge"]
@@ -31,6 +37,12 @@ class ClusterSpec(SpecModel):
     id: str | None = Field(default=None, description="Existing cluster id. Default: none (requires create).")
     create: bool = Field(default=False, description="Create the cluster in this stack. Default: false.")
     version: str = Field(default="1.31", pattern=r"^1\.\d+$", description="Kubernetes minor version. Default: 1.31.")
+    pod_cidr: str = Field(
+        default="172.20.0.0/16", description="Pod CIDR of a created cluster (outside the VPC). Default: 172.20.0.0/16."
+    )
+    service_cidr: str = Field(
+        default="172.21.0.0/20", description="Service CIDR of a created cluster. Default: 172.21.0.0/20."
+    )
 
     @model_validator(mode="after")
     def _id_or_create(self) -> ClusterSpec:
@@ -54,6 +66,11 @@ class PoolSpec(SpecModel):
     image: str | None = Field(default=None, description="Image id override. Default: the accelerator family's image.")
     system_disk_gb: int = Field(default=100, ge=40, le=2048, description="System disk size in GiB. Default: 100.")
     data_disk_gb: int = Field(default=500, ge=0, le=32768, description="Data disk size in GiB (0: none). Default: 500.")
+    key_pair: str | None = Field(default=None, description="SSH key pair name on the nodes. Default: none.")
+    kms_key_id: str | None = Field(
+        default=None,
+        description="KMS key of the disks. Default: huaweicloud a key created per pool, other clouds the service key.",
+    )
     tuning: TuningSpec | None = Field(default=None, description="Host tuning. Default: the fleet's `tuning`.")
     cluster: ClusterSpec | None = Field(default=None, description="Required for placement kubernetes.")
 
@@ -77,3 +94,60 @@ class PoolSpec(SpecModel):
         low = self.min_count if self.min_count is not None else self.count
         high = self.max_count if self.max_count is not None else max(self.count, low)
         return low, high
+
+
+def _field_problem(prefix: tuple[int | str, ...], error: ValueError) -> Problem:
+    """A module `validate_*` error ("field: message") located under `prefix`."""
+    field, _, message = str(error).partition(": ")
+    if not message or " " in field:
+        return prefix, str(error)
+    return (*prefix, field.replace(" ", "_")), message
+
+
+def pool_checks(fleet: FleetSpec) -> Iterator[Problem]:
+    """Each pool against the accelerator catalog and the module's rules; user data within the cloud's limit."""
+    from inferfleet_gpu_instance import load_catalog
+    from inferfleet_gpu_instance.args import validate_disks, validate_offering
+
+    catalog = load_catalog()
+    for index, pool in enumerate(fleet.pools):
+        where = ("pools", index)
+        try:
+            validate_offering(catalog, fleet.cloud, fleet.region, pool.accelerator, pool.flavor, pool.placement)
+            validate_disks(fleet.cloud, pool.placement, pool.system_disk_gb, pool.data_disk_gb)
+        except ValueError as error:
+            yield _field_problem(where, error)
+
+
+def tuning_checks(fleet: FleetSpec) -> Iterator[Problem]:
+    """Known sysctl keys and udev attributes, values in range, buffer maxima not below their defaults."""
+    from inferfleet_gpu_instance import tuning_problems
+
+    sections: list[tuple[tuple[int | str, ...], TuningSpec]] = [(("tuning",), fleet.tuning)]
+    sections += [(("pools", index, "tuning"), pool.tuning) for index, pool in enumerate(fleet.pools) if pool.tuning]
+    for prefix, tuning in sections:
+        for key, message in tuning_problems(tuning.profile, tuning.sysctl, tuning.block):
+            yield (*prefix, *key), message
+
+
+def user_data_checks(fleet: FleetSpec) -> Iterator[Problem]:
+    """The rendered user data of each pool (tuning + service units) fits the cloud's field."""
+    from inferfleet_gpu_instance import build_user_data, load_catalog, resolve_tuning
+
+    from inferfleet.compose.serving import vm_host_extras
+
+    if any(True for _ in pool_checks(fleet)) or any(True for _ in tuning_checks(fleet)):
+        return  # reported by those checks; the user data cannot be rendered yet
+    catalog = load_catalog()
+    extras = vm_host_extras(fleet)
+    for index, pool in enumerate(fleet.pools):
+        tuning_spec = fleet.tuning_of(pool)
+        tuning = resolve_tuning(tuning_spec.profile, tuning_spec.sysctl, tuning_spec.block)
+        family = catalog.lookup(fleet.cloud, fleet.region, pool.accelerator, pool.flavor).family
+        try:
+            build_user_data(fleet.cloud, pool.placement, tuning, family, extras.get(pool.name, {}))
+        except ValueError as error:
+            yield ("pools", index), str(error)
+
+
+COMPUTE_CHECKS = (pool_checks, tuning_checks, user_data_checks)

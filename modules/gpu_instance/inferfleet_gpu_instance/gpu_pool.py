@@ -1,0 +1,153 @@
+"""The GpuPool component: GPU/NPU nodes of one accelerator model, in one placement, with host tuning."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pulumi
+
+from inferfleet_gpu_instance._cloud import PoolContext, cloud_compute
+from inferfleet_gpu_instance.args import (
+    GpuPoolArgs,
+    resolve_catalog,
+    validate_cluster,
+    validate_disks,
+    validate_extra_cloud_config,
+    validate_network,
+    validate_offering,
+    validate_sizes,
+)
+from inferfleet_gpu_instance.userdata import build_user_data
+
+LABEL_PREFIX = "inferfleet.io"
+
+
+class GpuPool(pulumi.ComponentResource):
+    """`inferfleet:gpu_instance:GpuPool`: standalone instances, a scaling group or a managed node pool."""
+
+    OUTPUTS: ClassVar[dict[str, str]] = {
+        "accelerator": "Accelerator model from the catalog, e.g. ascend-910b.",
+        "accelerator_family": "nvidia or ascend.",
+        "accelerators_per_node": "Accelerators on each node.",
+        "device_plugin_resource": "Kubernetes extended resource of the accelerator, e.g. nvidia.com/gpu.",
+        "flavor": "Instance type/flavor of the nodes.",
+        "placement": "standalone, scaling_group or kubernetes.",
+        "price_per_hour": "Catalog list price of one node-hour.",
+        "currency": "Currency of price_per_hour.",
+        "instance_ids": "Ids of standalone instances (empty for groups and node pools).",
+        "private_ips": "Private IPs of standalone instances (empty for groups and node pools).",
+        "group_id": "Id of the scaling group (None otherwise).",
+        "node_pool_id": "Id of the Kubernetes node pool (None otherwise).",
+        "cluster_id": "Id of the cluster the node pool joins (None otherwise).",
+        "kubeconfig": "Kubeconfig of the cluster (secret; None unless known).",
+        "node_labels": "Labels on the node pool's nodes.",
+        "node_taints": "Taints on the node pool's nodes ({key, value, effect} with Kubernetes effects).",
+        "tuning_profile": "Host tuning profile applied by the user data.",
+        "tuning_hash": "Hash of the tuning values, as recorded in the marker file on the host.",
+    }
+
+    accelerator: str
+    accelerator_family: str
+    accelerators_per_node: int
+    device_plugin_resource: str
+    flavor: str
+    placement: str
+    node_labels: dict[str, str]
+    node_taints: list[dict[str, str]]
+    user_data: str
+    """The user data as the host sees it (decoded): cloud-config, script or MIME."""
+    instance_ids: list[pulumi.Output[str]]
+    private_ips: list[pulumi.Output[str]]
+    group_id: pulumi.Output[str] | None
+    node_pool_id: pulumi.Output[str] | None
+    cluster_id: pulumi.Output[str | None]
+    kubeconfig: pulumi.Output[str | None]
+
+    def __init__(
+        self,
+        name: str,
+        args: GpuPoolArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        # Everything is validated before the component registers, so bad input creates nothing.
+        catalog = resolve_catalog(args.catalog)
+        offering = validate_offering(catalog, args.cloud, args.region, args.accelerator, args.flavor, args.placement)
+        validate_sizes(args.count, args.min_count, args.max_count)
+        zones = validate_network(args.subnet_ids)
+        validate_disks(args.cloud, args.placement, args.system_disk_gb, args.data_disk_gb)
+        validate_cluster(args.placement, args.cluster)
+        validate_extra_cloud_config(args.placement, args.extra_cloud_config)
+        user_data = build_user_data(
+            args.cloud, args.placement, args.tuning, offering.family, args.extra_cloud_config
+        )
+        images = catalog.image(args.cloud, offering.family)
+        image = args.image or (images.node_os if args.placement == "kubernetes" else images.vm)
+        if not image:
+            raise ValueError(f"image: the catalog has no {offering.family} image for {args.cloud}; set `image`")
+
+        super().__init__("inferfleet:gpu_instance:GpuPool", name, None, opts)
+        provider = (opts.provider if opts else None) or None
+        self.accelerator = offering.accelerator
+        self.accelerator_family = offering.family
+        self.accelerators_per_node = offering.accelerators_per_node
+        self.device_plugin_resource = offering.device_plugin_resource
+        self.flavor = offering.flavor
+        self.placement = args.placement
+        self.user_data = user_data.text
+        self.node_labels = {
+            f"{LABEL_PREFIX}/pool": name,
+            f"{LABEL_PREFIX}/accelerator": offering.accelerator,
+            f"{LABEL_PREFIX}/accelerator-family": offering.family,
+        }
+        self.node_taints = (
+            [{"key": offering.device_plugin_resource, "value": "present", "effect": "NoSchedule"}]
+            if args.placement == "kubernetes" and args.taint_nodes
+            else []
+        )
+        context = PoolContext(
+            name=name,
+            cloud_name=f"{args.name_prefix}-{name}" if args.name_prefix else name,
+            args=args,
+            offering=offering,
+            image=image,
+            zones=zones,
+            user_data=user_data,
+            node_labels=self.node_labels,
+            node_taints=self.node_taints,
+            parent=self,
+            provider=provider,
+        )
+        compute = cloud_compute(args.cloud)
+        build = {
+            "standalone": compute.standalone,
+            "scaling_group": compute.scaling_group,
+            "kubernetes": compute.kubernetes,
+        }[args.placement]
+        placed = build(context)
+        self.instance_ids = placed.instance_ids
+        self.private_ips = placed.private_ips
+        self.group_id = placed.group_id
+        self.node_pool_id = placed.node_pool_id
+        self.cluster_id = pulumi.Output.from_input(placed.cluster_id)
+        self.kubeconfig = pulumi.Output.secret(placed.kubeconfig)
+        outputs: dict[str, Any] = {
+            "accelerator": self.accelerator,
+            "accelerator_family": self.accelerator_family,
+            "accelerators_per_node": self.accelerators_per_node,
+            "device_plugin_resource": self.device_plugin_resource,
+            "flavor": self.flavor,
+            "placement": self.placement,
+            "price_per_hour": offering.price_per_hour,
+            "currency": offering.currency,
+            "instance_ids": self.instance_ids,
+            "private_ips": self.private_ips,
+            "group_id": self.group_id,
+            "node_pool_id": self.node_pool_id,
+            "cluster_id": self.cluster_id,
+            "kubeconfig": self.kubeconfig,
+            "node_labels": self.node_labels,
+            "node_taints": self.node_taints,
+            "tuning_profile": args.tuning.profile,
+            "tuning_hash": args.tuning.digest(),
+        }
+        self.register_outputs(outputs)
