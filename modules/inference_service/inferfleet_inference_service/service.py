@@ -1,0 +1,115 @@
+"""The InferenceService component: the model server on a Kubernetes cluster, with a staged canary."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from inferfleet_inference_service.args import InferenceServiceArgs, validate_inference_service
+from inferfleet_inference_service.objects import SERVICE_PORT, Manifest, service_objects
+
+_Register = Callable[[str, Manifest, pulumi.ResourceOptions], pulumi.CustomResource]
+
+
+def _typed(resource: Callable[..., pulumi.CustomResource]) -> _Register:
+    """Register a built-in kind through its typed class: the SDK checks every field name."""
+
+    def register(name: str, manifest: Manifest, opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
+        fields = {key: value for key, value in manifest.items() if key not in ("apiVersion", "kind")}
+        return resource(name, opts=opts, **fields)
+
+    return register
+
+
+def _custom(name: str, manifest: Manifest, opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
+    return k8s.apiextensions.CustomResource(
+        name,
+        api_version=manifest["apiVersion"],
+        kind=manifest["kind"],
+        metadata=manifest["metadata"],
+        spec=manifest["spec"],
+        opts=opts,
+    )
+
+
+_KINDS: dict[str, _Register] = {
+    "Namespace": _typed(k8s.core.v1.Namespace),
+    "ConfigMap": _typed(k8s.core.v1.ConfigMap),
+    "Service": _typed(k8s.core.v1.Service),
+    "Deployment": _typed(k8s.apps.v1.Deployment),
+    "HorizontalPodAutoscaler": _typed(k8s.autoscaling.v2.HorizontalPodAutoscaler),
+    "PodDisruptionBudget": _typed(k8s.policy.v1.PodDisruptionBudget),
+    "Ingress": _typed(k8s.networking.v1.Ingress),
+    "ServiceMonitor": _custom,
+}
+
+
+class InferenceService(pulumi.ComponentResource):
+    """Namespace, settings, stable (and canary) Deployment, Service, Ingress, HPA, PDB, optional ServiceMonitor.
+
+    The Kubernetes provider must be given explicitly (`opts=ResourceOptions(provider=...)`), built from
+    the GPU pool's cluster kubeconfig: a fleet holds several clusters in one program.
+    """
+
+    OUTPUTS: ClassVar[dict[str, str]] = {
+        "namespace": "Namespace the service runs in.",
+        "service_name": "Name of the stable Kubernetes Service.",
+        "endpoint": "In-cluster URL of the stable Service.",
+        "stable_image": "Image of the stable track.",
+        "canary_image": "Image of the canary track ('' without a canary).",
+        "canary_stage": "Index of the canary's current stage (-1 without a canary).",
+        "canary_weight": "Share of traffic (%) the canary receives (0 without a canary).",
+    }
+
+    namespace: pulumi.Output[str]
+    service_name: pulumi.Output[str]
+    endpoint: pulumi.Output[str]
+    stable_image: pulumi.Output[str]
+    canary_image: pulumi.Output[str]
+    canary_stage: pulumi.Output[int]
+    canary_weight: pulumi.Output[int]
+
+    def __init__(self, name: str, args: InferenceServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        validate_inference_service(args)
+        objects = service_objects(name, args)
+        provider = opts.provider if opts is not None else None
+        if not isinstance(provider, k8s.Provider):
+            raise ValueError(
+                f"{name}: pass the cluster's Kubernetes provider explicitly (opts=ResourceOptions(provider=...))"
+            )
+        super().__init__("inferfleet:inference_service:InferenceService", name, None, opts)
+
+        namespace_resource: pulumi.Resource | None = None
+        for item in objects:
+            depends: list[pulumi.Resource] = [namespace_resource] if namespace_resource is not None else []
+            options = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=depends)
+            if item.manifest["kind"] == "Deployment" and item.role == "deployment":
+                # The autoscaler owns the stable replica count once it runs.
+                options = pulumi.ResourceOptions.merge(
+                    options, pulumi.ResourceOptions(ignore_changes=["spec.replicas"])
+                )
+            resource = _KINDS[item.manifest["kind"]](f"{name}-{item.role}", item.manifest, options)
+            if item.role == "namespace":
+                namespace_resource = resource
+
+        canary = args.canary
+        outputs: dict[str, Any] = {
+            "namespace": args.namespace,
+            "service_name": name,
+            "endpoint": f"http://{name}.{args.namespace}.svc.cluster.local:{SERVICE_PORT}",
+            "stable_image": args.image,
+            "canary_image": canary.image if canary is not None else "",
+            "canary_stage": canary.stage if canary is not None else -1,
+            "canary_weight": canary.weight if canary is not None else 0,
+        }
+        self.namespace = pulumi.Output.from_input(outputs["namespace"])
+        self.service_name = pulumi.Output.from_input(outputs["service_name"])
+        self.endpoint = pulumi.Output.from_input(outputs["endpoint"])
+        self.stable_image = pulumi.Output.from_input(outputs["stable_image"])
+        self.canary_image = pulumi.Output.from_input(outputs["canary_image"])
+        self.canary_stage = pulumi.Output.from_input(outputs["canary_stage"])
+        self.canary_weight = pulumi.Output.from_input(outputs["canary_weight"])
+        self.register_outputs(outputs)

@@ -1,0 +1,138 @@
+"""The VM target: the systemd unit, env file and health check a GPU VM's cloud-init installs."""
+
+from __future__ import annotations
+
+import dataclasses
+import shlex
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from inferfleet_inference_service import (
+    AcceleratorArgs,
+    InferenceServiceArgs,
+    ModelServerArgs,
+    VmServiceArgs,
+    service_objects,
+    vm_service_parts,
+)
+
+IMAGE = "swr.cn-south-1.myhuaweicloud.com/inference/autoglm-server@sha256:" + "3" * 64
+SERVER = ModelServerArgs(model_name="autoglm-phone-9b", max_batch_size=16, extra={"tensor_parallel": 8})
+NVIDIA = AcceleratorArgs(family="nvidia", resource="nvidia.com/gpu", per_replica=1, per_node=4)
+ASCEND = AcceleratorArgs(family="ascend", resource="huawei.com/Ascend910", per_replica=1, per_node=8)
+
+
+def _parts(accelerator: AcceleratorArgs, **changes: Any) -> dict[str, Any]:
+    args = VmServiceArgs(name="autoglm", image=IMAGE, server=SERVER, accelerator=accelerator)
+    return vm_service_parts(dataclasses.replace(args, **changes))
+
+
+def _files(parts: dict[str, Any]) -> dict[str, str]:
+    return {item["path"]: item["content"] for item in parts["write_files"]}
+
+
+def _exec_start(parts: dict[str, Any]) -> list[str]:
+    unit = _files(parts)["/etc/systemd/system/inferfleet-autoglm.service"]
+    (line,) = [line for line in unit.splitlines() if line.startswith("ExecStart=")]
+    return shlex.split(line.removeprefix("ExecStart="))
+
+
+def _flag_values(command: list[str], flag: str) -> list[str]:
+    return [command[i + 1] for i, word in enumerate(command) if word == flag]
+
+
+def test_the_parts_are_cloud_config_write_files_and_runcmd() -> None:
+    parts = _parts(NVIDIA)
+    assert set(parts) == {"write_files", "runcmd"}
+    assert sorted(_files(parts)) == [
+        "/etc/inferfleet/autoglm.env",
+        "/etc/systemd/system/inferfleet-autoglm-health.service",
+        "/etc/systemd/system/inferfleet-autoglm-health.timer",
+        "/etc/systemd/system/inferfleet-autoglm.service",
+        "/usr/local/lib/inferfleet/health-autoglm.sh",
+    ]
+    for item in parts["write_files"]:
+        assert set(item) == {"path", "owner", "permissions", "content"}
+    assert parts["runcmd"] == [
+        ["systemctl", "daemon-reload"],
+        ["systemctl", "enable", "--now", "inferfleet-autoglm.service", "inferfleet-autoglm-health.timer"],
+    ]
+
+
+def test_the_env_file_holds_the_same_settings_as_the_kubernetes_configmap() -> None:
+    env_text = _files(_parts(NVIDIA))["/etc/inferfleet/autoglm.env"]
+    env = dict(line.split("=", 1) for line in env_text.splitlines())
+    kubernetes = InferenceServiceArgs(namespace="autoglm", image=IMAGE, server=SERVER, accelerator=NVIDIA)
+    configmap = next(o.manifest for o in service_objects("autoglm", kubernetes) if o.role == "settings")
+    # The VM gives the server every accelerator of the node; every other setting is identical.
+    assert env == {**configmap["data"], "ACCELERATOR_COUNT": "4"}
+    assert env["MAX_BATCH_SIZE"] == "16"
+    assert env["TENSOR_PARALLEL"] == "8"
+
+
+def test_nvidia_unit_runs_the_image_with_all_gpus_hardened() -> None:
+    command = _exec_start(_parts(NVIDIA))
+    assert command[:2] == ["/usr/bin/docker", "run"]
+    assert command[-1] == IMAGE
+    assert _flag_values(command, "--gpus") == ["all"]
+    assert _flag_values(command, "--env-file") == ["/etc/inferfleet/autoglm.env"]
+    assert _flag_values(command, "--user") == ["1000:1000"]
+    assert "--read-only" in command
+    assert _flag_values(command, "--cap-drop") == ["ALL"]
+    assert _flag_values(command, "--security-opt") == ["no-new-privileges"]
+    assert _flag_values(command, "--publish") == ["8000:8000"]
+    assert _flag_values(command, "--volume") == ["/var/lib/inferfleet/autoglm/cache:/models"]
+    assert "--device" not in command
+
+
+def test_ascend_unit_mounts_the_npu_devices_and_the_driver() -> None:
+    command = _exec_start(_parts(ASCEND))
+    assert "--gpus" not in command
+    assert _flag_values(command, "--device") == [
+        *(f"/dev/davinci{index}" for index in range(8)),
+        "/dev/davinci_manager",
+        "/dev/devmm_svm",
+        "/dev/hisi_hdc",
+    ]
+    volumes = _flag_values(command, "--volume")
+    for path in ("/usr/local/Ascend/driver", "/usr/local/bin/npu-smi", "/usr/local/dcmi"):
+        assert f"{path}:{path}:ro" in volumes
+    assert "ASCEND_VISIBLE_DEVICES=0,1,2,3,4,5,6,7" in _flag_values(command, "--env")
+
+
+def test_the_unit_restarts_forever_and_checks_the_accelerator_first() -> None:
+    unit = _files(_parts(ASCEND))["/etc/systemd/system/inferfleet-autoglm.service"]
+    lines = unit.splitlines()
+    assert "Restart=always" in lines
+    assert "RestartSec=10" in lines
+    assert "StartLimitIntervalSec=0" in lines
+    assert "Requires=docker.service" in lines
+    assert "WantedBy=multi-user.target" in lines
+    assert f"ExecStartPre=/usr/bin/docker pull {IMAGE}" in lines
+    assert "ExecStartPre=/bin/sh -c '/usr/local/bin/npu-smi info >/dev/null'" in lines
+
+
+def test_the_health_timer_restarts_the_unit_after_repeated_failures() -> None:
+    files = _files(_parts(NVIDIA, startup_timeout_seconds=600))
+    script = files["/usr/local/lib/inferfleet/health-autoglm.sh"]
+    assert "curl --fail --silent --max-time 5 --output /dev/null http://127.0.0.1:8000/health" in script
+    assert "-ge 600 ]" in script
+    assert "-ge 3 ]" in script
+    assert 'systemctl restart "$unit"' in script
+    timer = files["/etc/systemd/system/inferfleet-autoglm-health.timer"]
+    assert "OnUnitActiveSec=30" in timer.splitlines()
+    assert "RuntimeDirectory=inferfleet" in files["/etc/systemd/system/inferfleet-autoglm-health.service"]
+
+
+def test_the_health_script_is_valid_shell(tmp_path: Path) -> None:
+    script = tmp_path / "health.sh"
+    script.write_text(_files(_parts(NVIDIA))["/usr/local/lib/inferfleet/health-autoglm.sh"])
+    result = subprocess.run(["sh", "-n", str(script)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_tagged_image_is_refused_before_any_part_is_rendered() -> None:
+    with pytest.raises(ValueError, match="image: 'autoglm:latest' is not pinned by digest"):
+        _parts(NVIDIA, image="autoglm:latest")
