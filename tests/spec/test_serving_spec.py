@@ -1,0 +1,200 @@
+"""The serving section of the stack spec: every way to be wrong is one located error, before any resource."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import WriteStack, reference_config
+
+from inferfleet.errors import SpecError
+from inferfleet.plan import Planner
+from inferfleet.spec import load_stack
+from inferfleet.spec.serving import ServiceSpec, advance_canary, promote_canary
+
+DIGEST = "@sha256:" + "9" * 64
+CANARY_IMAGE = "swr.cn-south-1.myhuaweicloud.com/inference/autoglm-server" + DIGEST
+
+
+def _error(write_stack: WriteStack, like: str, change: Any) -> SpecError:
+    config = reference_config(like)
+    change(config["inference-fleet:fleet"])
+    stacks = write_stack("dev-x", config, like=like)
+    with pytest.raises(SpecError) as caught:
+        Planner(stacks).plan("dev-x")
+    assert caught.value.file.endswith("Pulumi.dev-x.yaml")
+    return caught.value
+
+
+def _service(fleet: dict[str, Any], **changes: Any) -> None:
+    fleet["services"][0].update(changes)
+
+
+@pytest.mark.parametrize(
+    ("like", "change", "key_path", "expectation"),
+    [
+        (
+            "prod-cn-south",
+            lambda f: _service(f, image="swr.cn-south-1.myhuaweicloud.com/inference/autoglm-server:1.4.0"),
+            "fleet.services[0].image",
+            "is not pinned by digest (expected repo@sha256:<64 hex digits>)",
+        ),
+        (
+            "prod-cn-south",
+            lambda f: _service(f, canary={"image": "registry.example.com/server:next"}),
+            "fleet.services[0].canary.image",
+            "'registry.example.com/server:next' is not pinned by digest",
+        ),
+        (
+            "prod-cn-south",
+            lambda f: _service(f, replicas=2, min_available=3),
+            "fleet.services[0].replicas",
+            "2 is below min_available (3)",
+        ),
+        (
+            "prod-cn-south",
+            lambda f: _service(f, replicas=3, min_available=2, autoscaling={"min_replicas": 1}),
+            "fleet.services[0].autoscaling.min_replicas",
+            "1 is below min_available (2)",
+        ),
+        (
+            "prod-cn-south",
+            lambda f: _service(f, replicas=1, min_available=1),
+            "fleet.services[0].replicas",
+            "prod services run at least 2 replicas",
+        ),
+        (
+            "prod-cn-south",
+            lambda f: _service(f, canary={"image": CANARY_IMAGE, "stages": [5, 120]}),
+            "fleet.services[0].canary",
+            "every stage weight must lie in 0-100, got [5, 120]",
+        ),
+        (
+            "prod-cn-south",
+            lambda f: _service(f, canary={"image": CANARY_IMAGE, "stages": [20, 5, 100]}),
+            "fleet.services[0].canary",
+            "stages must strictly increase, got [20, 5, 100]",
+        ),
+        (
+            "prod-cn-south",
+            lambda f: _service(f, canary={"image": CANARY_IMAGE, "stage": 3}),
+            "fleet.services[0].canary",
+            "stage 3 is past the last stage (0-2)",
+        ),
+        (
+            "prod-cn-south",
+            lambda f: _service(f, accelerators_per_replica=16),
+            "fleet.services[0].accelerators_per_replica",
+            "16 is more than one node of pool 'ascend' has (8 x ascend-910b",
+        ),
+        (
+            "prod-cn-south",
+            lambda f: _service(f, accelerator_family="nvidia"),
+            "fleet.services[0].accelerator_family",
+            "the image is built for nvidia, but pool 'ascend' has ascend-910b (ascend)",
+        ),
+        (
+            "prod-cn-south",
+            lambda f: f["pools"][0]["cluster"].update(version="1.19"),
+            "fleet.pools[0].cluster.version",
+            "Kubernetes 1.19 is not known to the manifest validator (kubernetes-validate knows 1.25-",
+        ),
+        (
+            "prod-cn-south",
+            lambda f: f["pools"][0]["cluster"].update(version="1.99"),
+            "fleet.pools[0].cluster.version",
+            "Kubernetes 1.99 is not known to the manifest validator",
+        ),
+        (
+            "prod-cn-south",
+            lambda f: f["services"].append({**f["services"][0], "name": "autoglm-b", "namespace": "autoglm"}),
+            "fleet.services[1].namespace",
+            "namespace 'autoglm' is already used by service 'autoglm'",
+        ),
+        (
+            "prod-cn-south",
+            lambda f: _service(f, cpu="eight"),
+            "fleet.services[0].cpu",
+            "String should match pattern",
+        ),
+        (
+            "prod-cn-north",
+            lambda f: _service(f, canary={"image": CANARY_IMAGE}),
+            "fleet.services[0].canary",
+            "a canary needs a kubernetes pool; pool 'nvidia' is scaling_group",
+        ),
+        (
+            "prod-cn-north",
+            lambda f: f["services"].append({**f["services"][0], "name": "second"}),
+            "fleet.services[1].pool",
+            "pool 'nvidia' (scaling_group) already runs service 'autoglm'",
+        ),
+        (
+            "prod-cn-north",
+            lambda f: _service(f, accelerator_family="ascend"),
+            "fleet.services[0].accelerator_family",
+            "the image is built for ascend, but pool 'nvidia' has nvidia-a100-80g (nvidia)",
+        ),
+        (
+            "prod-cn-south",
+            lambda f: _service(f, model={"name": "m", "extra": {"bad-key": 1}}),
+            "fleet.services[0].model.extra",
+            "extra setting names must be environment-variable names",
+        ),
+    ],
+)
+def test_bad_serving_input_is_one_located_error(
+    write_stack: WriteStack, like: str, change: Any, key_path: str, expectation: str
+) -> None:
+    error = _error(write_stack, like, change)
+    assert error.key_path == key_path
+    assert expectation in error.expectation
+    assert str(error).startswith(f"{error.file}: {key_path}: ")
+
+
+def test_several_serving_problems_are_reported_at_once(write_stack: WriteStack) -> None:
+    error = _error(
+        write_stack,
+        "prod-cn-south",
+        lambda f: _service(f, image="server:latest", accelerators_per_replica=16),
+    )
+    assert error.key_path == "fleet.services[0].image"
+    assert "also fleet.services[0].accelerators_per_replica: 16 is more than" in error.expectation
+
+
+def _canary_service(stage: int) -> ServiceSpec:
+    fleet = reference_config("prod-cn-south")["inference-fleet:fleet"]
+    return ServiceSpec.model_validate({**fleet["services"][0], "canary": {"image": CANARY_IMAGE, "stage": stage}})
+
+
+def test_a_canary_advances_stage_by_stage_then_promotes_to_stable() -> None:
+    service = _canary_service(0)
+    weights = [service.canary.weight if service.canary else None]
+    while service.canary is not None and service.canary.weight < 100:
+        service = advance_canary(service)
+        weights.append(service.canary.weight if service.canary else None)
+    assert weights == [5, 20, 100]
+    stable = promote_canary(service)
+    assert stable.image == CANARY_IMAGE
+    assert stable.canary is None
+    with pytest.raises(ValueError, match="has no canary to promote"):
+        promote_canary(stable)
+
+
+def test_only_a_canary_at_100_percent_completes() -> None:
+    with pytest.raises(ValueError, match="the canary is at 20% \\(stage 1\\); only a canary at 100% completes"):
+        promote_canary(_canary_service(1))
+    with pytest.raises(ValueError, match="the canary is at its last stage; promote it instead"):
+        advance_canary(_canary_service(2))
+
+
+def test_the_replica_range_defaults_to_replicas_and_twice_that() -> None:
+    service = _canary_service(0)
+    assert service.replica_range == (service.replicas, 2 * service.replicas)
+    bounded = service.model_copy(update={"autoscaling": service.autoscaling.model_copy(update={"min_replicas": 3})})
+    assert bounded.replica_range == (3, 2 * service.replicas)
+
+
+def test_the_reference_stacks_satisfy_every_serving_check(stacks_dir: Any) -> None:
+    for name in ("prod-cn-south", "staging-cn-south", "prod-cn-north", "prod-us-west"):
+        assert load_stack(stacks_dir, name).fleet.services
