@@ -134,8 +134,20 @@ def merge_cloud_config(base: Mapping[str, Any], *extras: Mapping[str, Any]) -> d
 
 def render_cloud_config(config: Mapping[str, Any]) -> str:
     """`#cloud-config` YAML, keys in a stable order."""
-    body = yaml.safe_dump(dict(config), sort_keys=False, default_flow_style=False, width=1000)
+    body = yaml.dump(dict(config), Dumper=_LiteralDumper, sort_keys=False, default_flow_style=False, width=1000)
     return f"{CLOUD_CONFIG_HEADER}\n{body}"
+
+
+class _LiteralDumper(yaml.SafeDumper):
+    """Multi-line strings (file contents) as `|` blocks, so reviewers read them as the files they are."""
+
+
+def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in text and not any(line != line.rstrip() for line in text.splitlines()) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_LiteralDumper.add_representer(str, _represent_text)
 
 
 def render_shell_script(config: Mapping[str, Any]) -> str:
@@ -146,15 +158,23 @@ def render_shell_script(config: Mapping[str, Any]) -> str:
     lines = ["#!/bin/bash", "# Rendered by inferfleet from the pool's cloud-config.", "set -euo pipefail"]
     for entry in config.get("write_files", []):
         path = PurePosixPath(entry["path"])
-        encoded = base64.b64encode(str(entry.get("content", "")).encode()).decode()
+        content = str(entry.get("content", ""))
         lines.append(f"install -d -m 0755 {shlex.quote(str(path.parent))}")
-        lines.append(f"echo {encoded} | base64 -d > {shlex.quote(str(path))}")
+        if _HEREDOC_END in content.splitlines() or not content.endswith("\n"):
+            encoded = base64.b64encode(content.encode()).decode()
+            lines.append(f"echo {encoded} | base64 -d > {shlex.quote(str(path))}")
+        else:
+            # A quoted here-document is copied byte for byte and stays readable in review.
+            lines.append(f"cat > {shlex.quote(str(path))} <<'{_HEREDOC_END}'\n{content}{_HEREDOC_END}")
         lines.append(f"chmod {entry.get('permissions', '0644')} {shlex.quote(str(path))}")
         if "owner" in entry:
             lines.append(f"chown {shlex.quote(entry['owner'])} {shlex.quote(str(path))}")
     for command in config.get("runcmd", []):
         lines.append(command if isinstance(command, str) else shlex.join(str(part) for part in command))
     return "\n".join(lines) + "\n"
+
+
+_HEREDOC_END = "INFERFLEET_EOF"
 
 
 def render_mime_multipart(cloud_config: str) -> str:

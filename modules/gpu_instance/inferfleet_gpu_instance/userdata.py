@@ -39,12 +39,12 @@ class UserDataField:
 
 
 USER_DATA_FIELDS: dict[tuple[str, str], UserDataField] = {
-    ("huaweicloud", "standalone"): UserDataField("huaweicloud:ecs/instance:Instance.userData", "cloud-config", False, 32768, False),
+    ("huaweicloud", "standalone"): UserDataField("huaweicloud:Ecs/instance:Instance.userData", "cloud-config", False, 32768, False),
     ("huaweicloud", "scaling_group"): UserDataField(
-        "huaweicloud:as/configuration:Configuration.instanceConfig.userData", "cloud-config", True, 32768, False
+        "huaweicloud:As/configuration:Configuration.instanceConfig.userData", "cloud-config", True, 32768, False
     ),
     # The CCE script hooks take plain or base64; the limit is not documented in the SDK (UNSURE).
-    ("huaweicloud", "kubernetes"): UserDataField("huaweicloud:cce/nodePool:NodePool.postinstall", "script", True, 10240, True),
+    ("huaweicloud", "kubernetes"): UserDataField("huaweicloud:Cce/nodePool:NodePool.postinstall", "script", True, 10240, True),
     ("alicloud", "standalone"): UserDataField("alicloud:ecs/instance:Instance.userData", "cloud-config", True, 32768, True),
     ("alicloud", "scaling_group"): UserDataField(
         "alicloud:ess/scalingConfiguration:ScalingConfiguration.userData", "cloud-config", True, 32768, True
