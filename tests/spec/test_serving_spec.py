@@ -189,10 +189,11 @@ def test_only_a_canary_at_100_percent_completes() -> None:
 
 
 def test_the_replica_range_defaults_to_replicas_and_twice_that() -> None:
-    service = _canary_service(0)
-    assert service.replica_range == (service.replicas, 2 * service.replicas)
-    bounded = service.model_copy(update={"autoscaling": service.autoscaling.model_copy(update={"min_replicas": 3})})
-    assert bounded.replica_range == (3, 2 * service.replicas)
+    base = {"name": "autoglm", "pool": "ascend", "image": CANARY_IMAGE, "replicas": 3, "model": {"name": "m"}}
+    assert ServiceSpec.model_validate(base).replica_range == (3, 6)
+    assert ServiceSpec.model_validate({**base, "autoscaling": {"min_replicas": 4}}).replica_range == (4, 6)
+    with pytest.raises(ValueError, match=r"autoscaling\.min_replicas \(7\) is above autoscaling\.max_replicas \(6\)"):
+        ServiceSpec.model_validate({**base, "autoscaling": {"min_replicas": 7}})
 
 
 def test_the_reference_stacks_satisfy_every_serving_check(stacks_dir: Any) -> None:

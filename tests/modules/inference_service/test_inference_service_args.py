@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from inferfleet_inference_service import (
@@ -73,7 +73,7 @@ def test_tag_and_digest_together_are_pinned() -> None:
             {"accelerator": dataclasses.replace(ASCEND, per_replica=16)},
             "accelerator.per_replica: 16 must lie in 1-8",
         ),
-        ({"accelerator": dataclasses.replace(ASCEND, family="tpu")}, "accelerator.family: 'tpu'"),
+        ({"accelerator": dataclasses.replace(ASCEND, family=cast(Any, "tpu"))}, "accelerator.family: 'tpu'"),
         ({"accelerator": dataclasses.replace(ASCEND, resource="gpu")}, "accelerator.resource: 'gpu'"),
         ({"server": ModelServerArgs(model_name="m", port=70000)}, "server.port: 70000"),
         ({"server": ModelServerArgs(model_name="m", health_path="health")}, "server.health_path: 'health'"),

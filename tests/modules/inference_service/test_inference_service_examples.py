@@ -26,7 +26,11 @@ def test_example_plans(example: str) -> None:
     folder = EXAMPLES / example
     declared = yaml.safe_load((folder / "Pulumi.yaml").read_text())["config"]
     config = {f"{PROJECT}:{key}": CONFIG[key] for key in declared}
-    plan = plan_program(lambda: runpy.run_path(str(folder / "__main__.py")), config=config)
+
+    def program() -> None:
+        runpy.run_path(str(folder / "__main__.py"))
+
+    plan = plan_program(program, config=config)
     types = {resource["type"] for resource in plan["resources"]}
     if example.endswith("-kubernetes"):
         assert "inferfleet:inference_service:InferenceService" in types

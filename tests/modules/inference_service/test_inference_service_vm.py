@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import shlex
 import subprocess
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from inferfleet_inference_service import (
     AcceleratorArgs,
@@ -136,3 +138,15 @@ def test_the_health_script_is_valid_shell(tmp_path: Path) -> None:
 def test_a_tagged_image_is_refused_before_any_part_is_rendered() -> None:
     with pytest.raises(ValueError, match="image: 'autoglm:latest' is not pinned by digest"):
         _parts(NVIDIA, image="autoglm:latest")
+
+
+CLOUD_INIT_SCHEMA = Path("/usr/lib/python3/dist-packages/cloudinit/config/schemas/schema-cloud-config-v1.json")
+"""The schema cloud-init itself validates user data with (Debian package cloud-init)."""
+
+
+@pytest.mark.parametrize("accelerator", [NVIDIA, ASCEND], ids=["nvidia", "ascend"])
+def test_the_parts_are_valid_against_the_real_cloud_init_schema(accelerator: AcceleratorArgs) -> None:
+    schema = json.loads(CLOUD_INIT_SCHEMA.read_text())
+    validator = jsonschema.Draft4Validator(schema)
+    assert [error.message for error in validator.iter_errors(_parts(accelerator))] == []
+    assert list(validator.iter_errors({"write_files": [{"path": "/x", "mode": "0644"}]}))  # the schema does bite
