@@ -1,0 +1,61 @@
+"""Tuning profiles: typed values, overrides, and one case per way to be wrong."""
+
+from __future__ import annotations
+
+import pytest
+
+from inferfleet_gpu_instance import PROFILES, TuningError, resolve_tuning, tuning_problems
+
+
+def test_profiles_carry_bbr_fq_and_ordered_buffers() -> None:
+    for name, profile in PROFILES.items():
+        assert profile.profile == name
+        assert profile.sysctl["net.core.default_qdisc"] == "fq"
+        assert profile.sysctl["net.ipv4.tcp_congestion_control"] == "bbr"
+        low, default, high = profile.sysctl["net.ipv4.tcp_rmem"]  # type: ignore[misc]
+        assert low <= default <= high
+        assert set(profile.block) == {"nvme", "virtio"}
+        assert profile.block["virtio"].scheduler == "mq-deadline"
+    assert PROFILES["high-bdp"].sysctl["net.core.rmem_max"] > PROFILES["default"].sysctl["net.core.rmem_max"]
+    assert PROFILES["edge"].sysctl["net.core.rmem_max"] < PROFILES["default"].sysctl["net.core.rmem_max"]
+
+
+def test_overrides_replace_single_values_and_change_the_hash() -> None:
+    tuned = resolve_tuning(
+        "default", {"net.core.rmem_max": 134217728, "net.ipv4.tcp_rmem": "4096 87380 134217728"}, {"nvme": {"read_ahead_kb": 4096}}
+    )
+    assert tuned.sysctl["net.core.rmem_max"] == 134217728
+    assert tuned.sysctl["net.ipv4.tcp_rmem"] == (4096, 87380, 134217728)
+    assert tuned.block["nvme"].read_ahead_kb == 4096
+    assert tuned.block["nvme"].scheduler == "none"
+    assert tuned.sysctl["net.core.wmem_max"] == PROFILES["default"].sysctl["net.core.wmem_max"]
+    assert tuned.digest() != PROFILES["default"].digest()
+    assert resolve_tuning("default").digest() == PROFILES["default"].digest()
+
+
+@pytest.mark.parametrize(
+    ("sysctl", "block", "key", "message"),
+    [
+        ({"net.core.rmem_maks": 1}, {}, ("sysctl", "net.core.rmem_maks"), "did you mean 'net.core.rmem_max'"),
+        ({"net.core.somaxconn": 10**6}, {}, ("sysctl", "net.core.somaxconn"), "not an integer in [128, 65535]"),
+        ({"net.core.somaxconn": "many"}, {}, ("sysctl", "net.core.somaxconn"), "not an integer"),
+        ({"net.ipv4.tcp_congestion_control": "vegas"}, {}, ("sysctl", "net.ipv4.tcp_congestion_control"), "not one of"),
+        ({"net.ipv4.tcp_rmem": "4096 87380 1024"}, {}, ("sysctl", "net.ipv4.tcp_rmem"), "buffer max must not be below"),
+        ({"net.ipv4.tcp_wmem": "4096 87380"}, {}, ("sysctl", "net.ipv4.tcp_wmem"), "3 space-separated integers"),
+        ({"net.core.rmem_max": 262144, "net.core.rmem_default": 1048576}, {}, ("sysctl", "net.core.rmem_max"), "below"),
+        ({}, {"sata": {"scheduler": "none"}}, ("block", "sata"), "unknown device class"),
+        ({}, {"nvme": {"rotational": 0}}, ("block", "nvme", "rotational"), "not a known udev queue attribute"),
+        ({}, {"virtio": {"scheduler": "cfq"}}, ("block", "virtio", "scheduler"), "not one of none, mq-deadline"),
+        ({}, {"nvme": {"nr_requests": 1}}, ("block", "nvme", "nr_requests"), "not an integer in [4, 65536]"),
+    ],
+)
+def test_bad_overrides_are_located(sysctl: dict, block: dict, key: tuple[str, ...], message: str) -> None:
+    problems = tuning_problems("default", sysctl, block)
+    assert [found for found, _ in problems] == [key]
+    assert message in problems[0][1]
+    with pytest.raises(TuningError):
+        resolve_tuning("default", sysctl, block)
+
+
+def test_unknown_profile() -> None:
+    assert tuning_problems("turbo") == [(("profile",), "unknown profile 'turbo' (known: default, high-bdp, edge)")]
