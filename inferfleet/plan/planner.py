@@ -10,6 +10,7 @@ from inferfleet import PROJECT
 from inferfleet.errors import SpecError
 from inferfleet.plan.document import build_document
 from inferfleet.plan.runtime import run_program
+from inferfleet.spec.links import check_links
 from inferfleet.spec.load import StackConfig, list_stacks, load_stack
 
 
@@ -24,12 +25,13 @@ class Planner:
         self.stacks_dir = stacks_dir
         self.project = project
         self._plans: dict[str, dict[str, Any]] = {}
+        self._stacks: dict[str, StackConfig] = {}
         self._planning: list[str] = []
 
     def plan(self, name: str) -> dict[str, Any]:
         if name in self._plans:
             return self._plans[name]
-        stack = load_stack(self.stacks_dir, name)
+        stack = self._load(name)
         self._planning.append(name)
         try:
             self._plan_links(stack)
@@ -57,6 +59,11 @@ class Planner:
         self._plans[name] = document
         return document
 
+    def _load(self, name: str) -> StackConfig:
+        if name not in self._stacks:
+            self._stacks[name] = load_stack(self.stacks_dir, name)
+        return self._stacks[name]
+
     def _plan_links(self, stack: StackConfig) -> None:
         known = list_stacks(self.stacks_dir)
         for index, link in enumerate(stack.fleet.links):
@@ -68,6 +75,9 @@ class Planner:
             if link.stack in self._planning:
                 cycle = " -> ".join([*self._planning, link.stack])
                 raise SpecError(stack.file, where, f"links form a cycle ({cycle}); declare a link on one side only")
+        siblings = {link.stack: self._load(link.stack) for link in stack.fleet.links}
+        check_links(stack, siblings)
+        for link in stack.fleet.links:
             self.plan(link.stack)
 
     def _outputs_of(self, sibling: str) -> dict[str, Any]:

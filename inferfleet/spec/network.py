@@ -3,11 +3,47 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Literal
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator
 
-from inferfleet.spec.base import SpecModel
+from inferfleet.spec.base import DnsLabel, SpecModel
+
+if TYPE_CHECKING:
+    from inferfleet.spec.checks import Loc, Problem
+    from inferfleet.spec.model import FleetSpec
+
+
+class HybridLinkSpec(SpecModel):
+    """A dedicated line from an on-premises IDC into the stack's interconnect (Express Connect / Direct Connect)."""
+
+    name: DnsLabel = Field(description="Short name of the IDC, e.g. idc-sh1.")
+    access_point_id: str = Field(
+        min_length=1, description="Cloud access point of the physical line, e.g. ap-cn-shanghai-nt-A."
+    )
+    line_operator: str = Field(min_length=1, description="Carrier of the line, e.g. CT, CU, CM, Other.")
+    port_type: str = Field(default="10GBase-LR", description="Port type of the line. Default: 10GBase-LR.")
+    bandwidth_mbps: int = Field(gt=0, description="Bandwidth of the line in Mbit/s.")
+    vlan_id: int = Field(ge=1, le=2999, description="VLAN of the virtual interface (1-2999).")
+    local_gateway_ip: ipaddress.IPv4Address = Field(description="Cloud-side IP of the interconnect subnet.")
+    peer_gateway_ip: ipaddress.IPv4Address = Field(description="IDC-side IP of the interconnect subnet.")
+    peering_subnet_mask: str = Field(
+        default="255.255.255.252", description="Netmask of the interconnect subnet. Default: 255.255.255.252."
+    )
+    idc_cidrs: list[ipaddress.IPv4Network] = Field(
+        min_length=1, description="CIDRs of the IDC; they may reach the model ports, like peer CIDRs."
+    )
+    bgp_asn: int = Field(ge=1, le=4294967295, description="BGP AS number of the IDC's router.")
+
+    @field_validator("peering_subnet_mask")
+    @classmethod
+    def _netmask(cls, mask: str) -> str:
+        try:
+            ipaddress.IPv4Network(f"0.0.0.0/{mask}")
+        except ValueError:
+            raise ValueError(f"{mask!r} is not an IPv4 netmask, e.g. 255.255.255.252") from None
+        return mask
 
 
 class Network(SpecModel):
@@ -21,10 +57,29 @@ class Network(SpecModel):
         le=28,
         description="Prefix length of each zone's subnet. Default: the VPC prefix + 4 (16 subnets).",
     )
+    subnet_cidrs: dict[str, ipaddress.IPv4Network] = Field(
+        default_factory=dict,
+        description="Explicit subnet CIDR per zone, inside the VPC CIDR; other zones are carved around them. "
+        "Default: none (all carved).",
+    )
     nat_gateway: bool = Field(default=False, description="Create a NAT gateway + EIP for egress. Default: false.")
     ssh_cidrs: list[ipaddress.IPv4Network] = Field(
         default_factory=list,
         description="CIDRs allowed to reach SSH (22). Default: none; 0.0.0.0/0 is refused.",
+    )
+    peer_cidrs: list[ipaddress.IPv4Network] = Field(
+        default_factory=list,
+        description="CIDRs of linked stacks (both directions of a link) allowed to reach the model ports. "
+        "Default: none; 0.0.0.0/0 is refused.",
+    )
+    project_id: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Huawei Cloud project id of the region; Cloud Connect needs it on both ends of a link. "
+        "Default: none.",
+    )
+    hybrid_links: list[HybridLinkSpec] = Field(
+        default_factory=list, description="Dedicated lines to on-premises IDCs (alicloud, tencentcloud). Default: none."
     )
 
     @field_validator("zones")
@@ -35,11 +90,11 @@ class Network(SpecModel):
             raise ValueError(f"zones must be unique, repeated: {', '.join(duplicates)}")
         return zones
 
-    @field_validator("ssh_cidrs")
+    @field_validator("ssh_cidrs", "peer_cidrs")
     @classmethod
-    def _no_world_ssh(cls, cidrs: list[ipaddress.IPv4Network]) -> list[ipaddress.IPv4Network]:
+    def _no_world(cls, cidrs: list[ipaddress.IPv4Network]) -> list[ipaddress.IPv4Network]:
         if any(cidr.prefixlen == 0 for cidr in cidrs):
-            raise ValueError("SSH must never be open to 0.0.0.0/0; list the admin CIDRs instead")
+            raise ValueError("must never be open to 0.0.0.0/0; list the CIDRs instead")
         return cidrs
 
 
@@ -52,3 +107,49 @@ class LinkSpec(SpecModel):
     qos: Literal["platinum", "gold", "silver"] = Field(
         default="gold", description="Priority class of the link's traffic where the cloud offers one. Default: gold."
     )
+
+
+def _field_loc(message: str) -> tuple[Loc, str]:
+    """`"subnet_cidrs.cn-south-1a: ..."` (a module validation message) -> located under fleet.network."""
+    field, _, text = message.partition(": ")
+    return ("network", *field.split(".", 1)), text
+
+
+def network_checks(fleet: FleetSpec) -> Iterator[Problem]:
+    """Zones of the region, subnets that fit the VPC, one interconnect per stack, the cloud's link options."""
+    from inferfleet_vpc import HYBRID_LINK_CLOUDS, carve_subnets, validate_zones
+
+    network = fleet.network
+    for index, zone in enumerate(network.zones):
+        try:
+            validate_zones(fleet.cloud, fleet.region, [zone])
+        except ValueError as exc:
+            yield ("network", "zones", index), _field_loc(str(exc))[1]
+    try:
+        carve_subnets(
+            str(network.cidr),
+            network.zones,
+            prefix_length=network.subnet_prefix_length,
+            explicit={zone: str(cidr) for zone, cidr in network.subnet_cidrs.items()},
+        )
+    except ValueError as exc:
+        yield _field_loc(str(exc))
+    for index, cidr in enumerate(network.peer_cidrs):
+        if cidr.overlaps(network.cidr):
+            yield ("network", "peer_cidrs", index), f"{cidr} overlaps the VPC CIDR {network.cidr}"
+    if network.hybrid_links and fleet.cloud not in HYBRID_LINK_CLOUDS:
+        yield (
+            ("network", "hybrid_links"),
+            f"not supported on {fleet.cloud} (supported: {', '.join(HYBRID_LINK_CLOUDS)})",
+        )
+    if fleet.cloud == "huaweicloud" and fleet.links and network.project_id is None:
+        yield ("network", "project_id"), "required on huaweicloud when the stack has links (Cloud Connect needs it)"
+    for index, link in enumerate(fleet.links[1:], start=1):
+        first = fleet.links[0]
+        for key in ("charge_type", "qos"):
+            if getattr(link, key) != getattr(first, key):
+                yield (
+                    ("links", index, key),
+                    f"{getattr(link, key)!r} differs from links[0].{key} {getattr(first, key)!r}; "
+                    "a stack's links share one interconnect and so one billing and priority class",
+                )

@@ -1,7 +1,8 @@
-"""inferfleet-vpc: fleet networks and cross-region private links on Huawei Cloud, Alibaba Cloud, Tencent Cloud and AWS."""
+"""inferfleet-vpc: fleet networks and cross-region private links on Huawei, Alibaba, Tencent Cloud and AWS."""
 
 from inferfleet_vpc.args import (
     CLOUDS,
+    HYBRID_LINK_CLOUDS,
     HybridLink,
     InterconnectArgs,
     NetworkEnd,
@@ -20,6 +21,7 @@ from inferfleet_vpc.vpc import Vpc
 
 __all__ = [
     "CLOUDS",
+    "HYBRID_LINK_CLOUDS",
     "HybridLink",
     "Interconnect",
     "InterconnectArgs",

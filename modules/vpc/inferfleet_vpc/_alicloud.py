@@ -29,30 +29,45 @@ def geographic_region(region: str) -> str:
 
 class AliCloud:
     def network(self, name: str, args: VpcArgs, children: Children) -> BuiltNetwork:
-        vpc = ali.vpc.Network(f"{name}-vpc", vpc_name=name, cidr_block=args.cidr, tags=dict(args.tags), opts=children.opts())
+        vpc = ali.vpc.Network(
+            f"{name}-vpc", vpc_name=name, cidr_block=args.cidr, tags=dict(args.tags), opts=children.opts()
+        )
         return BuiltNetwork(vpc=vpc, route_table_id=vpc.route_table_id)
 
     def subnet(
-        self, name: str, *, vpc: pulumi.CustomResource, zone: str, cidr: ipaddress.IPv4Network, args: VpcArgs,
+        self,
+        name: str,
+        *,
+        vpc: pulumi.CustomResource,
+        zone: str,
+        cidr: ipaddress.IPv4Network,
+        args: VpcArgs,
         opts: pulumi.ResourceOptions,
     ) -> pulumi.CustomResource:
-        return ali.vpc.Switch(
+        resource: pulumi.CustomResource = ali.vpc.Switch(
             name, vswitch_name=name, vpc_id=vpc.id, cidr_block=str(cidr), zone_id=zone, tags=dict(args.tags), opts=opts
         )
+        return resource
 
     def security_group(
         self, name: str, *, vpc: pulumi.CustomResource, args: VpcArgs, opts: pulumi.ResourceOptions
     ) -> pulumi.CustomResource:
         # inner_access_policy Drop: members of the group reach each other only through the declared rules.
-        return ali.ecs.SecurityGroup(
-            name, security_group_name=name, vpc_id=vpc.id, inner_access_policy="Drop",
-            description="GPU inference nodes", tags=dict(args.tags), opts=opts,
+        resource: pulumi.CustomResource = ali.ecs.SecurityGroup(
+            name,
+            security_group_name=name,
+            vpc_id=vpc.id,
+            inner_access_policy="Drop",
+            description="GPU inference nodes",
+            tags=dict(args.tags),
+            opts=opts,
         )
+        return resource
 
     def rule(
         self, name: str, *, group: pulumi.CustomResource, rule: Rule, args: VpcArgs, opts: pulumi.ResourceOptions
     ) -> pulumi.CustomResource:
-        return ali.ecs.SecurityGroupRule(
+        resource: pulumi.CustomResource = ali.ecs.SecurityGroupRule(
             name,
             security_group_id=group.id,
             type=rule.direction,
@@ -65,44 +80,81 @@ class AliCloud:
             description=rule.description,
             opts=opts,
         )
+        return resource
 
     def nat_gateway(
-        self, name: str, *, network: BuiltNetwork, subnets: Mapping[str, pulumi.CustomResource], args: VpcArgs,
+        self,
+        name: str,
+        *,
+        network: BuiltNetwork,
+        subnets: Mapping[str, pulumi.CustomResource],
+        args: VpcArgs,
         children: Children,
     ) -> pulumi.Output[str]:
         gateway = ali.vpc.NatGateway(
-            f"{name}-nat", nat_gateway_name=name, vpc_id=network.vpc.id, vswitch_id=next(iter(subnets.values())).id,
-            nat_type="Enhanced", network_type="internet", payment_type="PayAsYouGo", tags=dict(args.tags),
+            f"{name}-nat",
+            nat_gateway_name=name,
+            vpc_id=network.vpc.id,
+            vswitch_id=next(iter(subnets.values())).id,
+            nat_type="Enhanced",
+            network_type="internet",
+            payment_type="PayAsYouGo",
+            tags=dict(args.tags),
             opts=children.opts(protect=False),
         )
         eip = ali.ecs.EipAddress(
-            f"{name}-nat-eip", address_name=f"{name}-nat", bandwidth=NAT_EIP_MBPS, internet_charge_type="PayByTraffic",
-            payment_type="PayAsYouGo", tags=dict(args.tags), opts=children.opts(parent=gateway, protect=False),
+            f"{name}-nat-eip",
+            address_name=f"{name}-nat",
+            bandwidth=NAT_EIP_MBPS,
+            internet_charge_type="PayByTraffic",
+            payment_type="PayAsYouGo",
+            tags=dict(args.tags),
+            opts=children.opts(parent=gateway, protect=False),
         )
         association = ali.ecs.EipAssociation(
-            f"{name}-nat-eip-association", allocation_id=eip.id, instance_id=gateway.id, instance_type="Nat",
+            f"{name}-nat-eip-association",
+            allocation_id=eip.id,
+            instance_id=gateway.id,
+            instance_type="Nat",
             opts=children.opts(parent=gateway, protect=False),
         )
         for zone, switch in subnets.items():
             ali.vpc.SnatEntry(
-                f"{name}-nat-snat-{zone}", snat_table_id=gateway.snat_table_ids, snat_ip=eip.ip_address,
-                source_vswitch_id=switch.id, opts=children.opts(parent=gateway, protect=False, depends_on=[association]),
+                f"{name}-nat-snat-{zone}",
+                snat_table_id=gateway.snat_table_ids,
+                snat_ip=eip.ip_address,
+                source_vswitch_id=switch.id,
+                opts=children.opts(parent=gateway, protect=False, depends_on=[association]),
             )
-        return gateway.id
+        nat_id: pulumi.Output[str] = gateway.id
+        return nat_id
 
     def interconnect(
-        self, name: str, args: InterconnectArgs, children: Children,
+        self,
+        name: str,
+        args: InterconnectArgs,
+        children: Children,
         peer_providers: Mapping[str, pulumi.ProviderResource],
     ) -> BuiltInterconnect:
         del peer_providers  # CEN is global: attachments name their region.
         cen = ali.cen.Instance(
-            f"{name}-cen", cen_instance_name=name, protection_level="REDUCED", tags=dict(args.tags), opts=children.opts()
+            f"{name}-cen",
+            cen_instance_name=name,
+            protection_level="REDUCED",
+            tags=dict(args.tags),
+            opts=children.opts(),
         )
 
-        def attach(key: str, child_id: pulumi.Input[str], kind: str, region: pulumi.Input[str]) -> ali.cen.InstanceAttachment:
+        def attach(
+            key: str, child_id: pulumi.Input[str], kind: str, region: pulumi.Input[str]
+        ) -> ali.cen.InstanceAttachment:
             return ali.cen.InstanceAttachment(
-                f"{name}-attach-{key}", instance_id=cen.id, child_instance_id=child_id, child_instance_type=kind,
-                child_instance_region_id=region, opts=children.opts(parent=cen),
+                f"{name}-attach-{key}",
+                instance_id=cen.id,
+                child_instance_id=child_id,
+                child_instance_type=kind,
+                child_instance_region_id=region,
+                opts=children.opts(parent=cen),
             )
 
         def attach_vpc(end: NetworkEnd) -> ali.cen.InstanceAttachment:
@@ -124,7 +176,9 @@ class AliCloud:
                 opts=children.opts(parent=cen),
             )
             package_attachment = ali.cen.BandwidthPackageAttachment(
-                f"{name}-bandwidth-{peer.name}-attachment", instance_id=cen.id, bandwidth_package_id=package.id,
+                f"{name}-bandwidth-{peer.name}-attachment",
+                instance_id=cen.id,
+                bandwidth_package_id=package.id,
                 opts=children.opts(parent=package),
             )
             ali.cen.BandwidthLimit(
@@ -144,22 +198,37 @@ class AliCloud:
     ) -> ali.expressconnect.VirtualBorderRouter:
         prefix = f"{name}-{line.name}"
         connection = ali.expressconnect.PhysicalConnection(
-            f"{prefix}-line", physical_connection_name=line.name, access_point_id=line.access_point_id,
-            line_operator=line.line_operator, port_type=line.port_type, bandwidth=str(line.bandwidth_mbps),
+            f"{prefix}-line",
+            physical_connection_name=line.name,
+            access_point_id=line.access_point_id,
+            line_operator=line.line_operator,
+            port_type=line.port_type,
+            bandwidth=str(line.bandwidth_mbps),
             opts=children.opts(),
         )
         vbr = ali.expressconnect.VirtualBorderRouter(
-            f"{prefix}-vbr", virtual_border_router_name=line.name, physical_connection_id=connection.id,
-            vlan_id=line.vlan_id, local_gateway_ip=line.local_gateway_ip, peer_gateway_ip=line.peer_gateway_ip,
-            peering_subnet_mask=line.peering_subnet_mask, bandwidth=line.bandwidth_mbps, tags=dict(tags),
+            f"{prefix}-vbr",
+            virtual_border_router_name=line.name,
+            physical_connection_id=connection.id,
+            vlan_id=line.vlan_id,
+            local_gateway_ip=line.local_gateway_ip,
+            peer_gateway_ip=line.peer_gateway_ip,
+            peering_subnet_mask=line.peering_subnet_mask,
+            bandwidth=line.bandwidth_mbps,
+            tags=dict(tags),
             opts=children.opts(parent=connection),
         )
         group = ali.vpc.BgpGroup(
-            f"{prefix}-bgp", bgp_group_name=line.name, router_id=vbr.id, peer_asn=line.bgp_asn,
+            f"{prefix}-bgp",
+            bgp_group_name=line.name,
+            router_id=vbr.id,
+            peer_asn=line.bgp_asn,
             opts=children.opts(parent=vbr),
         )
         ali.vpc.BgpPeer(
-            f"{prefix}-bgp-peer", bgp_group_id=group.id, peer_ip_address=line.peer_gateway_ip,
+            f"{prefix}-bgp-peer",
+            bgp_group_id=group.id,
+            peer_ip_address=line.peer_gateway_ip,
             opts=children.opts(parent=group),
         )
         return vbr

@@ -55,7 +55,13 @@ class CloudNetwork(Protocol):
     def network(self, name: str, args: VpcArgs, children: Children) -> BuiltNetwork: ...
 
     def subnet(
-        self, name: str, *, vpc: pulumi.CustomResource, zone: str, cidr: ipaddress.IPv4Network, args: VpcArgs,
+        self,
+        name: str,
+        *,
+        vpc: pulumi.CustomResource,
+        zone: str,
+        cidr: ipaddress.IPv4Network,
+        args: VpcArgs,
         opts: pulumi.ResourceOptions,
     ) -> pulumi.CustomResource: ...
 
@@ -68,12 +74,20 @@ class CloudNetwork(Protocol):
     ) -> pulumi.CustomResource: ...
 
     def nat_gateway(
-        self, name: str, *, network: BuiltNetwork, subnets: Mapping[str, pulumi.CustomResource], args: VpcArgs,
+        self,
+        name: str,
+        *,
+        network: BuiltNetwork,
+        subnets: Mapping[str, pulumi.CustomResource],
+        args: VpcArgs,
         children: Children,
     ) -> pulumi.Output[str]: ...
 
     def interconnect(
-        self, name: str, args: InterconnectArgs, children: Children,
+        self,
+        name: str,
+        args: InterconnectArgs,
+        children: Children,
         peer_providers: Mapping[str, pulumi.ProviderResource],
     ) -> BuiltInterconnect: ...
 
@@ -85,5 +99,12 @@ def cloud_network(cloud: str) -> CloudNetwork:
     return backend
 
 
-def tagged(tags: Mapping[str, str], **extra: str) -> dict[str, str]:
-    return {**tags, **extra}
+def required(value: pulumi.Input[str | None] | None, what: str) -> pulumi.Output[str]:
+    """An optional end value that this cloud needs (the args checks refuse a static None up front)."""
+
+    def check(resolved: str | None) -> str:
+        if resolved is None:
+            raise ValueError(f"{what} is required on this cloud")
+        return resolved
+
+    return pulumi.Output.from_input(value).apply(check)

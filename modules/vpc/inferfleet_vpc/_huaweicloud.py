@@ -9,7 +9,7 @@ import pulumi
 import pulumi_huaweicloud as hw
 
 from inferfleet_vpc import _huaweicloud_cc as cc
-from inferfleet_vpc._cloud import BuiltInterconnect, BuiltNetwork, Children
+from inferfleet_vpc._cloud import BuiltInterconnect, BuiltNetwork, Children, required
 from inferfleet_vpc.args import InterconnectArgs, NetworkEnd, Rule, VpcArgs
 
 NAT_SPEC = "1"
@@ -23,27 +23,45 @@ class HuaweiCloud:
         return BuiltNetwork(vpc=vpc, route_table_id=None)
 
     def subnet(
-        self, name: str, *, vpc: pulumi.CustomResource, zone: str, cidr: ipaddress.IPv4Network, args: VpcArgs,
+        self,
+        name: str,
+        *,
+        vpc: pulumi.CustomResource,
+        zone: str,
+        cidr: ipaddress.IPv4Network,
+        args: VpcArgs,
         opts: pulumi.ResourceOptions,
     ) -> pulumi.CustomResource:
-        return hw.vpc.Subnet(
-            name, name=name, vpc_id=vpc.id, cidr=str(cidr), gateway_ip=str(next(cidr.hosts())),
-            availability_zone=zone, tags=dict(args.tags), opts=opts,
+        resource: pulumi.CustomResource = hw.vpc.Subnet(
+            name,
+            name=name,
+            vpc_id=vpc.id,
+            cidr=str(cidr),
+            gateway_ip=str(next(cidr.hosts())),
+            availability_zone=zone,
+            tags=dict(args.tags),
+            opts=opts,
         )
+        return resource
 
     def security_group(
         self, name: str, *, vpc: pulumi.CustomResource, args: VpcArgs, opts: pulumi.ResourceOptions
     ) -> pulumi.CustomResource:
         # The default rules let every member of the group reach every port: least privilege removes them.
-        return hw.vpc.Secgroup(
-            name, name=name, description="GPU inference nodes", delete_default_rules=True, tags=dict(args.tags),
+        resource: pulumi.CustomResource = hw.vpc.Secgroup(
+            name,
+            name=name,
+            description="GPU inference nodes",
+            delete_default_rules=True,
+            tags=dict(args.tags),
             opts=opts,
         )
+        return resource
 
     def rule(
         self, name: str, *, group: pulumi.CustomResource, rule: Rule, args: VpcArgs, opts: pulumi.ResourceOptions
     ) -> pulumi.CustomResource:
-        return hw.vpc.SecgroupRule(
+        resource: pulumi.CustomResource = hw.vpc.SecgroupRule(
             name,
             security_group_id=group.id,
             direction=rule.direction,
@@ -55,33 +73,53 @@ class HuaweiCloud:
             description=rule.description,
             opts=opts,
         )
+        return resource
 
     def nat_gateway(
-        self, name: str, *, network: BuiltNetwork, subnets: Mapping[str, pulumi.CustomResource], args: VpcArgs,
+        self,
+        name: str,
+        *,
+        network: BuiltNetwork,
+        subnets: Mapping[str, pulumi.CustomResource],
+        args: VpcArgs,
         children: Children,
     ) -> pulumi.Output[str]:
         first = next(iter(subnets.values()))
         gateway = hw.nat.Gateway(
-            f"{name}-nat", name=name, spec=NAT_SPEC, vpc_id=network.vpc.id, subnet_id=first.id, tags=dict(args.tags),
+            f"{name}-nat",
+            name=name,
+            spec=NAT_SPEC,
+            vpc_id=network.vpc.id,
+            subnet_id=first.id,
+            tags=dict(args.tags),
             opts=children.opts(protect=False),
         )
         eip = hw.vpc.Eip(
             f"{name}-nat-eip",
             name=f"{name}-nat",
             publicip=hw.vpc.EipPublicipArgs(type="5_bgp"),
-            bandwidth=hw.vpc.EipBandwidthArgs(share_type="PER", name=f"{name}-nat", size=NAT_EIP_MBPS, charge_mode="traffic"),
+            bandwidth=hw.vpc.EipBandwidthArgs(
+                share_type="PER", name=f"{name}-nat", size=NAT_EIP_MBPS, charge_mode="traffic"
+            ),
             tags=dict(args.tags),
             opts=children.opts(parent=gateway, protect=False),
         )
         for zone, subnet in subnets.items():
             hw.nat.SnatRule(
-                f"{name}-nat-snat-{zone}", nat_gateway_id=gateway.id, floating_ip_id=eip.id, subnet_id=subnet.id,
+                f"{name}-nat-snat-{zone}",
+                nat_gateway_id=gateway.id,
+                floating_ip_id=eip.id,
+                subnet_id=subnet.id,
                 opts=children.opts(parent=gateway, protect=False),
             )
-        return gateway.id
+        nat_id: pulumi.Output[str] = gateway.id
+        return nat_id
 
     def interconnect(
-        self, name: str, args: InterconnectArgs, children: Children,
+        self,
+        name: str,
+        args: InterconnectArgs,
+        children: Children,
         peer_providers: Mapping[str, pulumi.ProviderResource],
     ) -> BuiltInterconnect:
         del peer_providers  # Cloud Connect is global: network instances name their region.
@@ -93,7 +131,7 @@ class HuaweiCloud:
                 cloud_connection_id=connection.id,
                 type="vpc",
                 instance_id=end.vpc_id,
-                project_id=end.project_id,  # type: ignore[arg-type]  # validated: set on both ends
+                project_id=required(end.project_id, f"{end.name}.project_id"),
                 region_id=end.region,
                 cidrs=[end.cidr],
                 opts=children.opts(parent=connection),
@@ -108,7 +146,7 @@ class HuaweiCloud:
             package = cc.BandwidthPackage(
                 f"{name}-bandwidth-{peer.name}",
                 package_name=f"{name}-{peer.name}",
-                project_id=args.local.project_id,  # type: ignore[arg-type]
+                project_id=required(args.local.project_id, "local.project_id"),
                 local_area_id=pulumi.Output.from_input(args.local.region).apply(cc.area_of),
                 remote_area_id=pulumi.Output.from_input(peer.region).apply(cc.area_of),
                 billing_mode=cc.BILLING_MODES[args.charge_type],

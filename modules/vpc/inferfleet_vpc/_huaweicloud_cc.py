@@ -121,7 +121,6 @@ class BandwidthPackageProvider(ResourceProvider):
     IMMUTABLE = ("project_id", "local_area_id", "remote_area_id", "billing_mode", "resource_id")
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        from huaweicloudsdkcc.v3 import model
 
         response = _client().create_bandwidth_package(create_bandwidth_package_request(props))
         return CreateResult(id_=response.bandwidth_package.id, outs=dict(props))

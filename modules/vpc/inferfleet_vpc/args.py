@@ -45,16 +45,21 @@ class VpcArgs:
     cloud: Cloud = field(metadata=_doc("Cloud: huaweicloud, alicloud, tencentcloud or aws. Required."))
     region: str = field(metadata=_doc("Region code of the provider, e.g. cn-south-1; zones must be in it. Required."))
     cidr: str = field(metadata=_doc("IPv4 CIDR of the VPC, e.g. 10.20.0.0/16. Required."))
-    zones: Sequence[str] = field(metadata=_doc("Availability zones; one subnet (vswitch) is carved per zone. Required."))
+    zones: Sequence[str] = field(
+        metadata=_doc("Availability zones; one subnet (vswitch) is carved per zone. Required.")
+    )
     subnet_prefix_length: int | None = field(
         default=None, metadata=_doc("Prefix length of each carved subnet. Default: the VPC prefix + 4.")
     )
     subnet_cidrs: Mapping[str, str] = field(
         default_factory=dict,
-        metadata=_doc("Explicit subnet CIDR per zone, inside the VPC; other zones are carved around them. Default: {}."),
+        metadata=_doc(
+            "Explicit subnet CIDR per zone, inside the VPC; other zones are carved around them. Default: {}."
+        ),
     )
     model_ports: Sequence[int] = field(
-        default=(8000,), metadata=_doc("TCP ports of the model servers, opened to the VPC and peer CIDRs. Default: (8000,).")
+        default=(8000,),
+        metadata=_doc("TCP ports of the model servers, opened to the VPC and peer CIDRs. Default: (8000,)."),
     )
     ssh_cidrs: Sequence[str] = field(
         default=(), metadata=_doc("CIDRs allowed to reach SSH (22); 0.0.0.0/0 is refused. Default: () (no SSH).")
@@ -62,8 +67,12 @@ class VpcArgs:
     peer_cidrs: Sequence[str] = field(
         default=(), metadata=_doc("CIDRs of linked networks also allowed to reach the model ports. Default: ().")
     )
-    nat_gateway: bool = field(default=False, metadata=_doc("Create a NAT gateway with a public IP for egress. Default: False."))
-    tags: Mapping[str, str] = field(default_factory=dict, metadata=_doc("Tags on every taggable resource. Default: {}."))
+    nat_gateway: bool = field(
+        default=False, metadata=_doc("Create a NAT gateway with a public IP for egress. Default: False.")
+    )
+    tags: Mapping[str, str] = field(
+        default_factory=dict, metadata=_doc("Tags on every taggable resource. Default: {}.")
+    )
     protect: bool = field(
         default=False, metadata=_doc("Protect the VPC and subnets from deletion (set it in prod). Default: False.")
     )
@@ -77,13 +86,13 @@ class NetworkEnd:
     region: pulumi.Input[str] = field(metadata=_doc("Region code of the VPC. Required."))
     vpc_id: pulumi.Input[str] = field(metadata=_doc("Id of the VPC. Required."))
     cidr: pulumi.Input[str] = field(metadata=_doc("IPv4 CIDR of the VPC. Required."))
-    subnet_ids: pulumi.Input[Sequence[str]] = field(
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]] = field(
         default=(), metadata=_doc("Subnets the transit gateway attaches to (aws only). Default: ().")
     )
-    route_table_id: pulumi.Input[str] | None = field(
+    route_table_id: pulumi.Input[str | None] = field(
         default=None, metadata=_doc("Route table that gets routes to the other end (aws only). Default: None.")
     )
-    project_id: pulumi.Input[str] | None = field(
+    project_id: pulumi.Input[str | None] = field(
         default=None, metadata=_doc("Project id of the region (huaweicloud Cloud Connect only). Default: None.")
     )
 
@@ -105,10 +114,14 @@ class HybridLink:
     line_operator: str = field(metadata=_doc("Carrier of the line, e.g. CT, CU, CM, Other. Required."))
     port_type: str = field(metadata=_doc("Port type of the line, e.g. 10GBase-LR. Required."))
     bandwidth_mbps: int = field(metadata=_doc("Bandwidth of the line in Mbit/s, > 0. Required."))
-    vlan_id: int = field(metadata=_doc("VLAN of the virtual interface, 0-2999 (tencentcloud) / 1-2999 (alicloud). Required."))
+    vlan_id: int = field(
+        metadata=_doc("VLAN of the virtual interface, 0-2999 (tencentcloud) / 1-2999 (alicloud). Required.")
+    )
     local_gateway_ip: str = field(metadata=_doc("Cloud-side IP of the interconnect subnet. Required."))
     peer_gateway_ip: str = field(metadata=_doc("IDC-side IP of the interconnect subnet. Required."))
-    peering_subnet_mask: str = field(metadata=_doc("Netmask of the interconnect subnet, e.g. 255.255.255.252. Required."))
+    peering_subnet_mask: str = field(
+        metadata=_doc("Netmask of the interconnect subnet, e.g. 255.255.255.252. Required.")
+    )
     idc_cidrs: Sequence[str] = field(metadata=_doc("CIDRs of the IDC reached over the line. Required."))
     bgp_asn: int = field(metadata=_doc("BGP AS number of the IDC's router; routes are exchanged over BGP. Required."))
 
@@ -129,7 +142,9 @@ class InterconnectArgs:
     qos: Literal["platinum", "gold", "silver"] = field(
         default="gold", metadata=_doc("Priority class of the traffic where the cloud offers one (CCN). Default: gold.")
     )
-    tags: Mapping[str, str] = field(default_factory=dict, metadata=_doc("Tags on every taggable resource. Default: {}."))
+    tags: Mapping[str, str] = field(
+        default_factory=dict, metadata=_doc("Tags on every taggable resource. Default: {}.")
+    )
     protect: bool = field(default=False, metadata=_doc("Protect every link resource from deletion. Default: False."))
 
 

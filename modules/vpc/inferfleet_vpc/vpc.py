@@ -28,8 +28,8 @@ class Vpc(pulumi.ComponentResource):
 
     vpc_id: pulumi.Output[str]
     vpc_cidr: pulumi.Output[str]
-    subnet_ids: pulumi.Output[dict[str, str]]
-    subnet_cidrs: pulumi.Output[dict[str, str]]
+    subnet_ids: dict[str, pulumi.Output[str]]
+    subnet_cidrs: dict[str, str]
     security_group_id: pulumi.Output[str]
     route_table_id: pulumi.Output[str | None]
     nat_gateway_id: pulumi.Output[str | None]
@@ -43,7 +43,11 @@ class Vpc(pulumi.ComponentResource):
         network = cloud.network(name, args, children)
         subnets = {
             zone: cloud.subnet(
-                f"{name}-subnet-{zone}", vpc=network.vpc, zone=zone, cidr=cidr, args=args,
+                f"{name}-subnet-{zone}",
+                vpc=network.vpc,
+                zone=zone,
+                cidr=cidr,
+                args=args,
                 opts=children.opts(parent=network.vpc),
             )
             for zone, cidr in subnet_cidrs.items()
@@ -51,17 +55,23 @@ class Vpc(pulumi.ComponentResource):
         group = cloud.security_group(f"{name}-sg", vpc=network.vpc, args=args, opts=children.opts(protect=False))
         for rule in security_rules(args):
             cloud.rule(
-                f"{name}-sg-{rule.key}", group=group, rule=rule, args=args,
+                f"{name}-sg-{rule.key}",
+                group=group,
+                rule=rule,
+                args=args,
                 opts=children.opts(parent=group, protect=False),
             )
-        nat_id = cloud.nat_gateway(name, network=network, subnets=subnets, args=args, children=children) if (
-            args.nat_gateway
-        ) else None
+        nat_id = (
+            cloud.nat_gateway(name, network=network, subnets=subnets, args=args, children=children)
+            if (args.nat_gateway)
+            else None
+        )
 
         self.vpc_id = network.vpc.id
         self.vpc_cidr = pulumi.Output.from_input(args.cidr)
-        self.subnet_ids = pulumi.Output.all(**{zone: subnet.id for zone, subnet in subnets.items()})
-        self.subnet_cidrs = pulumi.Output.from_input({zone: str(cidr) for zone, cidr in subnet_cidrs.items()})
+        # A known map of zone -> id (each id unknown until apply), not one opaque unknown map.
+        self.subnet_ids = {zone: subnet.id for zone, subnet in subnets.items()}
+        self.subnet_cidrs = {zone: str(cidr) for zone, cidr in subnet_cidrs.items()}
         self.security_group_id = group.id
         self.route_table_id = pulumi.Output.from_input(network.route_table_id)
         self.nat_gateway_id = pulumi.Output.from_input(nat_id)
