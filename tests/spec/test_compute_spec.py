@@ -1,0 +1,123 @@
+"""Pools and tuning in a stack file: each bad input is one located SpecError before anything is registered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import WriteStack, reference_config
+
+from inferfleet.errors import SpecError
+from inferfleet.spec import load_stack
+
+FLEET = "inference-fleet:fleet"
+
+
+def load_changed(write_stack: WriteStack, like: str, change: Any) -> SpecError:
+    config = reference_config(like)
+    change(config[FLEET])
+    folder = write_stack(like, config)
+    with pytest.raises(SpecError) as caught:
+        load_stack(folder, like)
+    return caught.value
+
+
+def pool(fleet: dict[str, Any]) -> dict[str, Any]:
+    first: dict[str, Any] = fleet["pools"][0]
+    return first
+
+
+CASES = [
+    (
+        "prod-cn-south",
+        lambda f: pool(f).update(accelerator="a100x"),
+        "fleet.pools[0].accelerator",
+        "'a100x' is not offered by huaweicloud in cn-south-1 (known: ascend-310, ascend-910b,",
+    ),
+    (
+        "prod-us-west",
+        lambda f: pool(f).update(flavor="p5.48xlarge"),
+        "fleet.pools[0].flavor",
+        "flavor 'p5.48xlarge' of nvidia-a10g is not offered by aws in us-west-2",
+    ),
+    (
+        "prod-cn-north",
+        lambda f: pool(f).update(count=9),
+        "fleet.pools[0]",
+        "count (9) must lie between min_count (2) and max_count (6)",
+    ),
+    (
+        "prod-cn-north",
+        lambda f: pool(f).update(min_count=7),
+        "fleet.pools[0]",
+        "min_count (7) is above max_count (6)",
+    ),
+    (
+        "staging-cn-south",
+        lambda f: pool(f).update(accelerator="ascend-910b"),
+        "fleet.pools[0].placement",
+        "offered on huaweicloud only as kubernetes, not standalone",
+    ),
+    (
+        "prod-cn-guangzhou",
+        lambda f: pool(f).update(placement="scaling_group", cluster=None),
+        "fleet.pools[0].data_disk_gb",
+        "would be unencrypted",
+    ),
+    (
+        "prod-cn-south",
+        lambda f: f["tuning"].update(sysctl={"net.ipv4.tcp_bbr": 1}),
+        "fleet.tuning.sysctl.net.ipv4.tcp_bbr",
+        "not a known sysctl",
+    ),
+    (
+        "prod-cn-south",
+        lambda f: f["tuning"].update(sysctl={"net.ipv4.tcp_rmem": "4096 262144 65536"}),
+        "fleet.tuning.sysctl.net.ipv4.tcp_rmem",
+        "a buffer max must not be below its default",
+    ),
+    (
+        "prod-cn-south",
+        lambda f: f["tuning"].update(sysctl={"net.core.wmem_max": 262144, "net.core.wmem_default": 1048576}),
+        "fleet.tuning.sysctl.net.core.wmem_max",
+        "262144 is below net.core.wmem_default (1048576)",
+    ),
+    (
+        "prod-cn-east",
+        lambda f: pool(f).update(tuning={"profile": "edge", "block": {"nvme": {"scheduler": "cfq"}}}),
+        "fleet.pools[0].tuning.block.nvme.scheduler",
+        "'cfq' is not one of none, mq-deadline",
+    ),
+    (
+        "prod-cn-east",
+        lambda f: f["tuning"].update(block={"nvme": {"queue_depth": 64}}),
+        "fleet.tuning.block.nvme.queue_depth",
+        "not a known udev queue attribute",
+    ),
+]
+
+
+@pytest.mark.parametrize(("stack", "change", "key_path", "expectation"), CASES)
+def test_bad_pool_or_tuning_is_located(
+    write_stack: WriteStack, stack: str, change: Any, key_path: str, expectation: str
+) -> None:
+    error = load_changed(write_stack, stack, change)
+    assert error.file.endswith(f"Pulumi.{stack}.yaml")
+    assert error.key_path == key_path
+    assert expectation in error.expectation
+
+
+def test_user_data_over_the_cloud_limit(write_stack: WriteStack) -> None:
+    # The VM's systemd unit carries the model settings; 40 KB of them cannot fit Huawei's 32 KB user data.
+    def grow(fleet: dict[str, Any]) -> None:
+        fleet["services"][0]["model"]["extra"] = {f"SETTING_{index}": "x" * 100 for index in range(400)}
+
+    error = load_changed(write_stack, "staging-cn-south", grow)
+    assert error.key_path == "fleet.pools[0]"
+    assert "over the 32768-byte limit of huaweicloud:Ecs/instance:Instance.userData" in error.expectation
+
+
+def test_reference_stacks_pools_pass(stacks_dir: Any) -> None:
+    for name in ("prod-cn-south", "staging-cn-south", "prod-us-west"):
+        fleet = load_stack(stacks_dir, name).fleet
+        assert fleet.pools
