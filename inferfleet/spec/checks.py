@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from inferfleet.errors import SpecError
+from inferfleet.spec.compute import COMPUTE_CHECKS
 from inferfleet.spec.model import FleetSpec
 from inferfleet.spec.network import network_checks
 from inferfleet.spec.serving import SERVING_CHECKS
@@ -25,7 +26,7 @@ def services_reference_pools(fleet: FleetSpec) -> Iterator[Problem]:
             yield ("services", index, "pool"), f"no pool named {service.pool!r} (pools: {', '.join(known) or 'none'})"
 
 
-CHECKS: tuple[Check, ...] = (services_reference_pools, network_checks, *SERVING_CHECKS)
+CHECKS: tuple[Check, ...] = (services_reference_pools, network_checks, *COMPUTE_CHECKS, *SERVING_CHECKS)
 
 
 def check_fleet(fleet: FleetSpec, file: str) -> None:
