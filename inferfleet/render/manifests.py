@@ -34,10 +34,21 @@ def _provider_name(resource: dict[str, Any]) -> str:
     return urn.rsplit("::", 1)[-1]
 
 
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _sorted(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(item) for item in value]
+    return value
+
+
 def _ordered(manifest: dict[str, Any]) -> dict[str, Any]:
-    """apiVersion, kind and metadata first, as people write manifests; the rest in key order."""
-    leading = {key: manifest[key] for key in _LEADING_KEYS if key in manifest}
-    rest = {key: manifest[key] for key in sorted(manifest) if key not in _LEADING_KEYS}
+    """apiVersion, kind and metadata first, as people write manifests; every other key in key order.
+
+    Sorting makes the files byte-identical across runs whatever order the plan's mappings came in.
+    """
+    leading = {key: _sorted(manifest[key]) for key in _LEADING_KEYS if key in manifest}
+    rest = {key: _sorted(manifest[key]) for key in sorted(manifest) if key not in _LEADING_KEYS}
     return {**leading, **rest}
 
 

@@ -184,6 +184,22 @@ def advance_canary(service: ServiceSpec) -> ServiceSpec:
 Problem = tuple[tuple[int | str, ...], str]
 
 VM_PLACEMENTS = ("standalone", "scaling_group")
+KUBERNETES_ONLY = frozenset(
+    {
+        "replicas",
+        "min_available",
+        "accelerators_per_replica",
+        "cpu",
+        "memory",
+        "namespace",
+        "autoscaling",
+        "service_monitor",
+        "ingress_class",
+        "ingress_host",
+        "cache_gib",
+    }
+)
+"""Service fields that only a Kubernetes placement uses; set on a VM pool they would be silently ignored."""
 
 
 def services_pin_images(fleet: FleetSpec) -> Iterator[Problem]:
@@ -281,6 +297,12 @@ def services_fit_placement(fleet: FleetSpec) -> Iterator[Problem]:
                     ("services", index, "canary"),
                     f"a canary needs a kubernetes pool; pool {pool.name!r} is {pool.placement} (release by "
                     "changing `image`)",
+                )
+            for name in sorted(KUBERNETES_ONLY & service.model_fields_set):
+                yield (
+                    ("services", index, name),
+                    f"applies to placement kubernetes only; pool {pool.name!r} is {pool.placement}, where each "
+                    "node runs one server on all its accelerators",
                 )
             if pool.name in vm_pools:
                 yield (

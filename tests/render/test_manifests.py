@@ -73,8 +73,19 @@ def test_each_file_is_exactly_the_planned_object(plan: dict[str, Any]) -> None:
         assert manifest == planned[(name.split("/")[0], manifest["kind"], manifest["metadata"]["name"])]
 
 
-def test_rendering_is_deterministic(plan: dict[str, Any]) -> None:
-    assert manifest_files(copy.deepcopy(plan)) == manifest_files(plan)
+def _reversed(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _reversed(value[key]) for key in reversed(list(value))}
+    if isinstance(value, list):
+        return [_reversed(item) for item in value]
+    return value
+
+
+def test_rendering_does_not_depend_on_the_order_of_keys_in_the_plan(plan: dict[str, Any]) -> None:
+    files = manifest_files(plan)
+    assert manifest_files(_reversed(plan)) == files
+    deployment = next(text for name, text in files.items() if name.endswith("/deployment-autoglm-west.yaml"))
+    assert deployment.startswith("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  labels:\n")
 
 
 def _stacks_with_clusters() -> list[str]:

@@ -131,6 +131,18 @@ def _service(fleet: dict[str, Any], **changes: Any) -> None:
         ),
         (
             "prod-cn-north",
+            lambda f: _service(f, service_monitor=True),
+            "fleet.services[0].service_monitor",
+            "applies to placement kubernetes only; pool 'nvidia' is scaling_group",
+        ),
+        (
+            "staging-cn-south",
+            lambda f: _service(f, replicas=3),
+            "fleet.services[0].replicas",
+            "applies to placement kubernetes only; pool 'ascend' is standalone",
+        ),
+        (
+            "prod-cn-north",
             lambda f: _service(f, accelerator_family="ascend"),
             "fleet.services[0].accelerator_family",
             "the image is built for ascend, but pool 'nvidia' has nvidia-a100-80g (nvidia)",
