@@ -113,7 +113,14 @@ def pool_checks(fleet: FleetSpec) -> Iterator[Problem]:
     for index, pool in enumerate(fleet.pools):
         where = ("pools", index)
         try:
-            validate_offering(catalog, fleet.cloud, fleet.region, pool.accelerator, pool.flavor, pool.placement)
+            validate_offering(
+                catalog,
+                cloud=fleet.cloud,
+                region=fleet.region,
+                accelerator=pool.accelerator,
+                flavor=pool.flavor,
+                placement=pool.placement,
+            )
             validate_disks(fleet.cloud, pool.placement, pool.system_disk_gb, pool.data_disk_gb)
         except ValueError as error:
             yield _field_problem(where, error)

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from inferfleet_gpu_instance.cloudinit import render_mime_multipart
 
 from inferfleet.errors import PlanInputError
 from inferfleet.plan import Planner
 from inferfleet.render import user_data_files
-from inferfleet_gpu_instance.cloudinit import render_mime_multipart
 
 CLOUD_CONFIG = "#cloud-config\nruncmd:\n- [sysctl, --system]\n"
 SCRIPT = "#!/bin/bash\nsysctl --system\n"
@@ -52,7 +52,9 @@ def test_each_cloud_field_and_encoding_is_found_and_decoded() -> None:
 
 
 def test_unknown_and_secret_user_data_say_so() -> None:
-    files = user_data_files(plan_of(("a", {"userData": "(known after apply)"}), ("b", {"userData": "(sensitive value)"})))
+    files = user_data_files(
+        plan_of(("a", {"userData": "(known after apply)"}), ("b", {"userData": "(sensitive value)"}))
+    )
     assert files == {
         "a.userData.txt": "# (known after apply): the plan does not show this user data\n",
         "b.userData.txt": "# (sensitive value): the plan does not show this user data\n",

@@ -141,7 +141,7 @@ class AlibabaCompute:
             ]
             if args.data_disk_gb
             else None,
-            desired_size=args.count if low == high else None,
+            desired_size=str(args.count) if low == high else None,  # the SDK types it as a string
             scaling_config=ali.cs.NodePoolScalingConfigArgs(enable=True, min_size=low, max_size=high)
             if low != high
             else None,

@@ -15,7 +15,8 @@ ROOT_DEVICE = "/dev/xvda"
 DATA_DEVICE = "/dev/sdf"
 CLUSTER_POLICIES = ("AmazonEKSClusterPolicy",)
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
-_IMDS_V2 = {"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 2}
+IMDS_HOP_LIMIT = 2
+"""IMDSv2 only; two hops so containers on the node reach the metadata service."""
 
 
 class AwsCompute:
@@ -32,7 +33,9 @@ class AwsCompute:
                 associate_public_ip_address=False,
                 user_data=ctx.user_data.value,
                 user_data_replace_on_change=True,
-                metadata_options=aws.ec2.InstanceMetadataOptionsArgs(**_IMDS_V2),
+                metadata_options=aws.ec2.InstanceMetadataOptionsArgs(
+                    http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=IMDS_HOP_LIMIT
+                ),
                 root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(
                     volume_size=args.system_disk_gb, volume_type=VOLUME_TYPE, encrypted=True, kms_key_id=args.kms_key_id
                 ),
@@ -101,7 +104,9 @@ class AwsCompute:
                 ),
                 access_config=aws.eks.ClusterAccessConfigArgs(authentication_mode="API"),
                 tags=ctx.tags,
-                opts=pulumi.ResourceOptions.merge(ctx.opts(stateful=True), pulumi.ResourceOptions(depends_on=attachments)),
+                opts=pulumi.ResourceOptions.merge(
+                    ctx.opts(stateful=True), pulumi.ResourceOptions(depends_on=attachments)
+                ),
             )
             cluster_name = cluster.name
             kubeconfig = pulumi.Output.all(cluster.name, cluster.endpoint, cluster.certificate_authority).apply(
@@ -140,9 +145,7 @@ class AwsCompute:
         return Placed(node_pool_id=node_group.id, cluster_id=cluster_id, kubeconfig=kubeconfig)
 
 
-def _launch_template(
-    ctx: PoolContext, *, image_id: str | None, instance_type: str | None
-) -> aws.ec2.LaunchTemplate:
+def _launch_template(ctx: PoolContext, *, image_id: str | None, instance_type: str | None) -> aws.ec2.LaunchTemplate:
     args = ctx.args
     devices = [(ROOT_DEVICE, args.system_disk_gb)] + ([(DATA_DEVICE, args.data_disk_gb)] if args.data_disk_gb else [])
     return aws.ec2.LaunchTemplate(
@@ -170,7 +173,9 @@ def _launch_template(
             )
             for device, size in devices
         ],
-        metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(**_IMDS_V2),
+        metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+            http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=IMDS_HOP_LIMIT
+        ),
         key_name=args.key_pair,
         tag_specifications=[
             aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags={**ctx.tags, "Name": ctx.cloud_name})

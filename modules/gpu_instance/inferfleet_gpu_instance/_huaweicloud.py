@@ -48,7 +48,11 @@ class HuaweiCompute:
     def scaling_group(self, ctx: PoolContext) -> Placed:
         args = ctx.args
         key_id = _disk_key(ctx)
-        disks = [hw.as_.ConfigurationInstanceConfigDiskArgs(size=args.system_disk_gb, volume_type=DISK_TYPE, disk_type="SYS", kms_id=key_id)]
+        disks = [
+            hw.as_.ConfigurationInstanceConfigDiskArgs(
+                size=args.system_disk_gb, volume_type=DISK_TYPE, disk_type="SYS", kms_id=key_id
+            )
+        ]
         if args.data_disk_gb:
             disks.append(
                 hw.as_.ConfigurationInstanceConfigDiskArgs(
@@ -128,7 +132,9 @@ class HuaweiCompute:
             subnet_id=ctx.subnet_list[0],
             security_groups=[args.security_group_id],
             key_pair=args.key_pair,
-            root_volume=hw.cce.NodePoolRootVolumeArgs(size=args.system_disk_gb, volumetype=DISK_TYPE, kms_key_id=key_id),
+            root_volume=hw.cce.NodePoolRootVolumeArgs(
+                size=args.system_disk_gb, volumetype=DISK_TYPE, kms_key_id=key_id
+            ),
             data_volumes=[
                 hw.cce.NodePoolDataVolumeArgs(
                     size=max(args.data_disk_gb, CCE_MIN_DATA_VOLUME_GB), volumetype=DISK_TYPE, kms_key_id=key_id
@@ -136,7 +142,9 @@ class HuaweiCompute:
             ],
             labels=ctx.node_labels,
             taints=[
-                hw.cce.NodePoolTaintArgs(key=t["key"], value=t["value"], effect=taint_effect("huaweicloud", t["effect"]))
+                hw.cce.NodePoolTaintArgs(
+                    key=t["key"], value=t["value"], effect=taint_effect("huaweicloud", t["effect"])
+                )
                 for t in ctx.node_taints
             ],
             postinstall=ctx.user_data.value,

@@ -76,14 +76,18 @@ class GpuPoolArgs:
     data_disk_gb: int = field(default=500, metadata=_doc("Data disk size in GiB, 0 for none. Default: 500."))
     kms_key_id: pulumi.Input[str] | None = field(
         default=None,
-        metadata=_doc("KMS key of the disks. Default: None (huaweicloud: a key created by the pool; others: service key)."),
+        metadata=_doc(
+            "KMS key of the disks. Default: None (huaweicloud: a key created by the pool; others: service key)."
+        ),
     )
     tuning: HostTuning = field(
         default=PROFILES["default"], metadata=_doc("Resolved host tuning (see resolve_tuning). Default: default.")
     )
     extra_cloud_config: Mapping[str, Any] = field(
         default_factory=dict,
-        metadata=_doc("Cloud-config parts merged after the tuning (VM placements only), e.g. write_files. Default: {}."),
+        metadata=_doc(
+            "Cloud-config parts merged after the tuning (VM placements only), e.g. write_files. Default: {}."
+        ),
     )
     cluster: ClusterArgs | None = field(
         default=None, metadata=_doc("Cluster of a kubernetes placement. Default: None (required for kubernetes).")
@@ -94,11 +98,16 @@ class GpuPoolArgs:
     )
     name_prefix: str = field(
         default="",
-        metadata=_doc("Prefix of names seen in the cloud (e.g. the stack) so pools of two stacks never collide. Default: ''."),
+        metadata=_doc(
+            "Prefix of names seen in the cloud (e.g. the stack) so pools of two stacks never collide. Default: ''."
+        ),
     )
-    tags: Mapping[str, str] = field(default_factory=dict, metadata=_doc("Tags on every taggable resource. Default: {}."))
+    tags: Mapping[str, str] = field(
+        default_factory=dict, metadata=_doc("Tags on every taggable resource. Default: {}.")
+    )
     protect: bool = field(
-        default=False, metadata=_doc("Protect instances (their disks), keys and clusters; set it in prod. Default: False.")
+        default=False,
+        metadata=_doc("Protect instances (their disks), keys and clusters; set it in prod. Default: False."),
     )
     catalog: Catalog | None = field(
         default=None, metadata=_doc("Accelerator catalog. Default: None (the packaged catalog.yaml).")
@@ -127,7 +136,7 @@ def validate_sizes(count: int, min_count: int | None, max_count: int | None) -> 
 
 
 def validate_offering(
-    catalog: Catalog, cloud: str, region: str, accelerator: str, flavor: str | None, placement: str
+    catalog: Catalog, *, cloud: str, region: str, accelerator: str, flavor: str | None, placement: str
 ) -> Offering:
     """The catalog row of the pool; raises ValueError naming the field and listing what is offered."""
     if cloud not in CLOUDS:
@@ -176,7 +185,9 @@ def validate_cluster(placement: str, cluster: ClusterArgs | None) -> None:
         if cluster is None:
             raise ValueError("cluster: required for placement kubernetes (an existing id or create=True)")
         if (cluster.id is None) == (not cluster.create):
-            raise ValueError(f"cluster: give exactly one of id or create=True (got id={cluster.id!r}, create={cluster.create})")
+            raise ValueError(
+                f"cluster: give exactly one of id or create=True (got id={cluster.id!r}, create={cluster.create})"
+            )
     elif cluster is not None:
         raise ValueError(f"cluster: only applies to placement kubernetes, not {placement}")
 

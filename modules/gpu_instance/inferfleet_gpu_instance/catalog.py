@@ -106,8 +106,7 @@ class Catalog:
                 return row
         flavors = [row.flavor for row in rows]
         raise NotOfferedError(
-            f"flavor {flavor!r} of {accelerator} is not offered by {cloud} in {region} "
-            f"({_known_hint(flavor, flavors)})"
+            f"flavor {flavor!r} of {accelerator} is not offered by {cloud} in {region} ({_known_hint(flavor, flavors)})"
         )
 
     def family(self, accelerator: str) -> Family:
@@ -172,7 +171,16 @@ def parse_catalog(document: Any, source: str) -> Catalog:
                 node_os=reader.text(entry, image_where, "node_os", empty=True),
             )
         for index, raw_row in enumerate(reader.sequence(section.get("offerings"), f"{where}.offerings")):
-            rows.extend(_offerings(reader, f"{where}.offerings[{index}]", raw_row, cloud, currency, accelerators))
+            rows.extend(
+                _offerings(
+                    reader,
+                    f"{where}.offerings[{index}]",
+                    raw_row,
+                    cloud=cloud,
+                    currency=currency,
+                    accelerators=accelerators,
+                )
+            )
     seen: set[tuple[str, str, str]] = set()
     for row in rows:
         key = (row.cloud, row.region, row.flavor)
@@ -197,6 +205,7 @@ def _offerings(
     reader: _Reader,
     where: str,
     raw: Any,
+    *,
     cloud: str,
     currency: str,
     accelerators: Mapping[str, tuple[Family, int, str]],
@@ -276,7 +285,7 @@ class _Reader:
 
     def number(self, entry: Mapping[str, Any], where: str, key: str, kind: type, *, minimum: float) -> float:
         value = entry.get(key)
-        numeric = isinstance(value, int | float) and not isinstance(value, bool)
-        if not numeric or (kind is int and not isinstance(value, int)) or value < minimum:
+        accepted = (int,) if kind is int else (int, float)
+        if isinstance(value, bool) or not isinstance(value, accepted) or value < minimum:
             self.fail(f"{where}.{key}", f"expected {kind.__name__} >= {minimum}, got {value!r}")
         return cast(float, value)

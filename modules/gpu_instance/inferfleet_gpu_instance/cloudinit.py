@@ -186,4 +186,3 @@ def render_mime_multipart(cloud_config: str) -> str:
 
 def encode_base64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
-

@@ -71,15 +71,20 @@ class GpuPool(pulumi.ComponentResource):
     ) -> None:
         # Everything is validated before the component registers, so bad input creates nothing.
         catalog = resolve_catalog(args.catalog)
-        offering = validate_offering(catalog, args.cloud, args.region, args.accelerator, args.flavor, args.placement)
+        offering = validate_offering(
+            catalog,
+            cloud=args.cloud,
+            region=args.region,
+            accelerator=args.accelerator,
+            flavor=args.flavor,
+            placement=args.placement,
+        )
         validate_sizes(args.count, args.min_count, args.max_count)
         zones = validate_network(args.subnet_ids)
         validate_disks(args.cloud, args.placement, args.system_disk_gb, args.data_disk_gb)
         validate_cluster(args.placement, args.cluster)
         validate_extra_cloud_config(args.placement, args.extra_cloud_config)
-        user_data = build_user_data(
-            args.cloud, args.placement, args.tuning, offering.family, args.extra_cloud_config
-        )
+        user_data = build_user_data(args.cloud, args.placement, args.tuning, offering.family, args.extra_cloud_config)
         images = catalog.image(args.cloud, offering.family)
         image = args.image or (images.node_os if args.placement == "kubernetes" else images.vm)
         if not image:

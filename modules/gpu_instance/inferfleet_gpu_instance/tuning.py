@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import itertools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -241,14 +242,15 @@ def _parse_sysctl(key: str, raw: Scalar) -> SysctlValue | None:
     if spec.kind == "word":
         return raw if isinstance(raw, str) and raw in spec.words else None
     if spec.kind == "int":
-        ok = isinstance(raw, int) and not isinstance(raw, bool) and spec.minimum <= raw <= spec.maximum
-        return raw if ok else None
+        if isinstance(raw, int) and not isinstance(raw, bool) and spec.minimum <= raw <= spec.maximum:
+            return raw
+        return None
     parts = raw.split() if isinstance(raw, str) else []
     if len(parts) != spec.length or not all(part.isdigit() for part in parts):
         return None
     vector = tuple(int(part) for part in parts)
     in_range = all(spec.minimum <= number <= spec.maximum for number in vector)
-    ascending = all(low <= high for low, high in zip(vector, vector[1:], strict=False))
+    ascending = all(low <= high for low, high in itertools.pairwise(vector))
     return vector if in_range and ascending else None
 
 
@@ -274,7 +276,9 @@ def _relations(values: Mapping[str, SysctlValue]) -> list[Problem]:
     for maximum, default in _BUFFER_PAIRS:
         high, low = values[maximum], values[default]
         if isinstance(high, int) and isinstance(low, int) and high < low:
-            problems.append((("sysctl", maximum), f"{high} is below {default} ({low}); a buffer max must be >= its default"))
+            problems.append(
+                (("sysctl", maximum), f"{high} is below {default} ({low}); a buffer max must be >= its default")
+            )
     return problems
 
 

@@ -39,18 +39,26 @@ class UserDataField:
 
 
 USER_DATA_FIELDS: dict[tuple[str, str], UserDataField] = {
-    ("huaweicloud", "standalone"): UserDataField("huaweicloud:Ecs/instance:Instance.userData", "cloud-config", False, 32768, False),
+    ("huaweicloud", "standalone"): UserDataField(
+        "huaweicloud:Ecs/instance:Instance.userData", "cloud-config", False, 32768, False
+    ),
     ("huaweicloud", "scaling_group"): UserDataField(
         "huaweicloud:As/configuration:Configuration.instanceConfig.userData", "cloud-config", True, 32768, False
     ),
     # The CCE script hooks take plain or base64; the limit is not documented in the SDK (UNSURE).
-    ("huaweicloud", "kubernetes"): UserDataField("huaweicloud:Cce/nodePool:NodePool.postinstall", "script", True, 10240, True),
-    ("alicloud", "standalone"): UserDataField("alicloud:ecs/instance:Instance.userData", "cloud-config", True, 32768, True),
+    ("huaweicloud", "kubernetes"): UserDataField(
+        "huaweicloud:Cce/nodePool:NodePool.postinstall", "script", True, 10240, True
+    ),
+    ("alicloud", "standalone"): UserDataField(
+        "alicloud:ecs/instance:Instance.userData", "cloud-config", True, 32768, True
+    ),
     ("alicloud", "scaling_group"): UserDataField(
         "alicloud:ess/scalingConfiguration:ScalingConfiguration.userData", "cloud-config", True, 32768, True
     ),
     ("alicloud", "kubernetes"): UserDataField("alicloud:cs/nodePool:NodePool.userData", "script", True, 16384, True),
-    ("tencentcloud", "standalone"): UserDataField("tencentcloud:Instance/instance:Instance.userData", "cloud-config", True, 16384, True),
+    ("tencentcloud", "standalone"): UserDataField(
+        "tencentcloud:Instance/instance:Instance.userData", "cloud-config", True, 16384, True
+    ),
     ("tencentcloud", "scaling_group"): UserDataField(
         "tencentcloud:As/scalingConfig:ScalingConfig.userData", "cloud-config", True, 16384, True
     ),
@@ -58,7 +66,9 @@ USER_DATA_FIELDS: dict[tuple[str, str], UserDataField] = {
         "tencentcloud:Kubernetes/nodePool:NodePool.nodeConfig.userData", "script", True, 16384, True
     ),
     ("aws", "standalone"): UserDataField("aws:ec2/instance:Instance.userData", "cloud-config", False, 16384, False),
-    ("aws", "scaling_group"): UserDataField("aws:ec2/launchTemplate:LaunchTemplate.userData", "cloud-config", True, 16384, False),
+    ("aws", "scaling_group"): UserDataField(
+        "aws:ec2/launchTemplate:LaunchTemplate.userData", "cloud-config", True, 16384, False
+    ),
     ("aws", "kubernetes"): UserDataField("aws:ec2/launchTemplate:LaunchTemplate.userData", "mime", True, 16384, False),
 }
 

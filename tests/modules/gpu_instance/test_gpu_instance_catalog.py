@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from inferfleet_gpu_instance import CatalogError, NotOfferedError, load_catalog
 from inferfleet_gpu_instance.catalog import DEFAULT_CATALOG, parse_catalog
 
@@ -42,7 +41,9 @@ def test_rows_keep_the_reference_marks() -> None:
 
 def test_lookup_errors_list_what_is_offered() -> None:
     catalog = load_catalog()
-    with pytest.raises(NotOfferedError, match=r"'a100x' is not offered by huaweicloud in cn-south-1 \(.*known: .*ascend-910b"):
+    with pytest.raises(
+        NotOfferedError, match=r"'a100x' is not offered by huaweicloud in cn-south-1 \(.*known: .*ascend-910b"
+    ):
         catalog.lookup("huaweicloud", "cn-south-1", "a100x")
     with pytest.raises(NotOfferedError, match=r"flavor 'g5.2xl' of nvidia-a10g .*did you mean 'g5.12xlarge'"):
         catalog.lookup("aws", "us-west-2", "nvidia-a10g", "g5.2xl")

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from inferfleet_gpu_instance import PROFILE_NAMES, USER_DATA_FIELDS, build_user_data, resolve_tuning
 from inferfleet_gpu_instance.cloudinit import render_cloud_config
 
@@ -52,7 +51,9 @@ def host_cloud_config(value: str, cloud: str, placement: str) -> str:
     if field.form == "mime":
         message = email.message_from_string(text, policy=email.policy.default)
         (part,) = [p for p in message.walk() if p.get_content_type() == "text/cloud-config"]
-        text = part.get_payload(decode=True).decode()
+        payload = part.get_payload(decode=True)
+        assert isinstance(payload, bytes)
+        text = payload.decode()
     return text
 
 

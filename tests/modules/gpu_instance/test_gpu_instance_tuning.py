@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
+import pytest
 from inferfleet_gpu_instance import PROFILES, TuningError, resolve_tuning, tuning_problems
 
 
@@ -12,7 +13,9 @@ def test_profiles_carry_bbr_fq_and_ordered_buffers() -> None:
         assert profile.profile == name
         assert profile.sysctl["net.core.default_qdisc"] == "fq"
         assert profile.sysctl["net.ipv4.tcp_congestion_control"] == "bbr"
-        low, default, high = profile.sysctl["net.ipv4.tcp_rmem"]  # type: ignore[misc]
+        vector = profile.sysctl["net.ipv4.tcp_rmem"]
+        assert isinstance(vector, tuple)
+        low, default, high = vector
         assert low <= default <= high
         assert set(profile.block) == {"nvme", "virtio"}
         assert profile.block["virtio"].scheduler == "mq-deadline"
@@ -22,7 +25,9 @@ def test_profiles_carry_bbr_fq_and_ordered_buffers() -> None:
 
 def test_overrides_replace_single_values_and_change_the_hash() -> None:
     tuned = resolve_tuning(
-        "default", {"net.core.rmem_max": 134217728, "net.ipv4.tcp_rmem": "4096 87380 134217728"}, {"nvme": {"read_ahead_kb": 4096}}
+        "default",
+        {"net.core.rmem_max": 134217728, "net.ipv4.tcp_rmem": "4096 87380 134217728"},
+        {"nvme": {"read_ahead_kb": 4096}},
     )
     assert tuned.sysctl["net.core.rmem_max"] == 134217728
     assert tuned.sysctl["net.ipv4.tcp_rmem"] == (4096, 87380, 134217728)
@@ -49,7 +54,9 @@ def test_overrides_replace_single_values_and_change_the_hash() -> None:
         ({}, {"nvme": {"nr_requests": 1}}, ("block", "nvme", "nr_requests"), "not an integer in [4, 65536]"),
     ],
 )
-def test_bad_overrides_are_located(sysctl: dict, block: dict, key: tuple[str, ...], message: str) -> None:
+def test_bad_overrides_are_located(
+    sysctl: dict[str, Any], block: dict[str, dict[str, Any]], key: tuple[str, ...], message: str
+) -> None:
     problems = tuning_problems("default", sysctl, block)
     assert [found for found, _ in problems] == [key]
     assert message in problems[0][1]

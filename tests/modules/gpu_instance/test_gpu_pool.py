@@ -11,10 +11,6 @@ from typing import Any
 import pulumi
 import pytest
 import yaml
-
-from inferfleet.compose.providers import cloud_provider
-from inferfleet.errors import EngineError
-from inferfleet.plan import plan_program
 from inferfleet_gpu_instance import (
     MARKER_PATH,
     USER_DATA_FIELDS,
@@ -24,6 +20,10 @@ from inferfleet_gpu_instance import (
     load_catalog,
     resolve_tuning,
 )
+
+from inferfleet.compose.providers import cloud_provider
+from inferfleet.errors import EngineError
+from inferfleet.plan import plan_program
 
 TAGS = {"team": "t", "env": "prod", "cost-center": "cc", "stack": "s", "stack-version": "1.0.0"}
 REGIONS = {"huaweicloud": "cn-north-4", "alicloud": "cn-beijing", "tencentcloud": "ap-guangzhou", "aws": "us-west-2"}
@@ -91,31 +91,39 @@ def host_text(cloud: str, placement: str, plan: dict[str, Any]) -> str:
     if field.form == "mime":
         message = email.message_from_string(text, policy=email.policy.default)
         (part,) = [p for p in message.walk() if p.get_content_type() == "text/cloud-config"]
-        text = part.get_payload(decode=True).decode()
+        payload = part.get_payload(decode=True)
+        assert isinstance(payload, bytes)
+        text = payload.decode()
     return str(text)
 
 
 # What "every disk encrypted" and "no public IP" look like in each resource's inputs.
 Check = Callable[[dict[str, Any]], bool]
 ENCRYPTED: dict[str, Check] = {
-    "huaweicloud:Ecs/instance:Instance": lambda i: bool(i["systemDiskKmsKeyId"])
-    and all(d["kmsKeyId"] for d in i["dataDisks"]),
+    "huaweicloud:Ecs/instance:Instance": lambda i: (
+        bool(i["systemDiskKmsKeyId"]) and all(d["kmsKeyId"] for d in i["dataDisks"])
+    ),
     "huaweicloud:As/configuration:Configuration": lambda i: all(d["kmsId"] for d in i["instanceConfig"]["disks"]),
-    "huaweicloud:Cce/nodePool:NodePool": lambda i: bool(i["rootVolume"]["kmsKeyId"])
-    and all(d["kmsKeyId"] for d in i["dataVolumes"]),
-    "alicloud:ecs/instance:Instance": lambda i: i["systemDiskEncrypted"] is True
-    and all(d["encrypted"] is True for d in i["dataDisks"]),
-    "alicloud:ess/scalingConfiguration:ScalingConfiguration": lambda i: i["systemDiskEncrypted"] is True
-    and all(d["encrypted"] is True for d in i["dataDisks"]),
-    "alicloud:cs/nodePool:NodePool": lambda i: i["systemDiskEncrypted"] is True
-    and all(d["encrypted"] == "true" for d in i["dataDisks"]),
+    "huaweicloud:Cce/nodePool:NodePool": lambda i: (
+        bool(i["rootVolume"]["kmsKeyId"]) and all(d["kmsKeyId"] for d in i["dataVolumes"])
+    ),
+    "alicloud:ecs/instance:Instance": lambda i: (
+        i["systemDiskEncrypted"] is True and all(d["encrypted"] is True for d in i["dataDisks"])
+    ),
+    "alicloud:ess/scalingConfiguration:ScalingConfiguration": lambda i: (
+        i["systemDiskEncrypted"] is True and all(d["encrypted"] is True for d in i["dataDisks"])
+    ),
+    "alicloud:cs/nodePool:NodePool": lambda i: (
+        i["systemDiskEncrypted"] is True and all(d["encrypted"] == "true" for d in i["dataDisks"])
+    ),
     "tencentcloud:Instance/instance:Instance": lambda i: all(d["encrypt"] is True for d in i["dataDisks"]),
     "tencentcloud:As/scalingConfig:ScalingConfig": lambda i: "dataDisks" not in i,
     "tencentcloud:Kubernetes/nodePool:NodePool": lambda i: all(
         d["encrypt"] is True for d in i["autoScalingConfig"]["dataDisks"]
     ),
-    "aws:ec2/instance:Instance": lambda i: i["rootBlockDevice"]["encrypted"] is True
-    and all(d["encrypted"] is True for d in i["ebsBlockDevices"]),
+    "aws:ec2/instance:Instance": lambda i: (
+        i["rootBlockDevice"]["encrypted"] is True and all(d["encrypted"] is True for d in i["ebsBlockDevices"])
+    ),
     "aws:ec2/launchTemplate:LaunchTemplate": lambda i: all(
         m["ebs"]["encrypted"] == "true" for m in i["blockDeviceMappings"]
     ),
@@ -240,7 +248,8 @@ def test_node_pools_are_labelled_tainted_and_expose_the_cluster(cloud: str) -> N
     assert "nvidia.com/gpu" in rendered
     assert ("NO_SCHEDULE" if cloud == "aws" else "NoSchedule") in rendered
     clusters = [r for r in children(plan) if r["type"].endswith(("luster:Cluster", "Kubernetes:ManagedKubernetes"))]
-    assert clusters and all(r["options"]["protect"] for r in clusters)
+    assert clusters
+    assert all(r["options"]["protect"] for r in clusters)
 
 
 @pytest.mark.parametrize("cloud", CLOUDS)
