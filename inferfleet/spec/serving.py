@@ -312,6 +312,14 @@ def services_fit_placement(fleet: FleetSpec) -> Iterator[Problem]:
                 )
             vm_pools.setdefault(pool.name, index)
             continue
+        if pool.cluster is not None and not pool.cluster.create:
+            # Without a kubeconfig the Kubernetes provider would fall back to the operator's ambient
+            # context: deploying to whatever cluster that is must never happen silently.
+            yield (
+                ("services", index, "pool"),
+                f"pool {pool.name!r} joins the existing cluster {pool.cluster.id!r}, whose kubeconfig the stack "
+                "cannot name yet; place the service on a pool whose cluster this stack creates (`create: true`)",
+            )
         cluster = pool.cluster.id if pool.cluster is not None and pool.cluster.id else pool.name
         key = (cluster, service.resolved_namespace)
         if key in namespaces:

@@ -113,6 +113,12 @@ def _service(fleet: dict[str, Any], **changes: Any) -> None:
         ),
         (
             "prod-cn-south",
+            lambda f: f["pools"][0].update(cluster={"id": "c-0123456789", "version": "1.31"}),
+            "fleet.services[0].pool",
+            "pool 'ascend' joins the existing cluster 'c-0123456789', whose kubeconfig the stack cannot name yet",
+        ),
+        (
+            "prod-cn-south",
             lambda f: _service(f, cpu="eight"),
             "fleet.services[0].cpu",
             "String should match pattern",
