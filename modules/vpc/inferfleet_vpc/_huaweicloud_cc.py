@@ -101,7 +101,10 @@ def _client() -> Any:
     missing = [name for name in CREDENTIAL_VARIABLES if not os.environ.get(name)]
     if missing:
         raise RuntimeError(f"Cloud Connect bandwidth needs credentials in the environment: set {', '.join(missing)}")
-    credentials = GlobalCredentials(os.environ["HW_ACCESS_KEY"], os.environ["HW_SECRET_KEY"])
+    # Without HW_DOMAIN_ID the SDK looks the account's domain up through IAM when the client is built.
+    credentials = GlobalCredentials(
+        os.environ["HW_ACCESS_KEY"], os.environ["HW_SECRET_KEY"], os.environ.get("HW_DOMAIN_ID")
+    )
     if os.environ.get("HW_SECURITY_TOKEN"):
         credentials = credentials.with_security_token(os.environ["HW_SECURITY_TOKEN"])
     return (

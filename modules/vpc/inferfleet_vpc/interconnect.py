@@ -35,7 +35,7 @@ class Interconnect(pulumi.ComponentResource):
     }
 
     interconnect_id: pulumi.Output[str]
-    attachment_ids: pulumi.Output[dict[str, str]]
+    attachment_ids: dict[str, pulumi.Output[str]]
 
     def __init__(
         self,
@@ -55,5 +55,5 @@ class Interconnect(pulumi.ComponentResource):
         children = Children(parent=self, provider=opts.provider if opts else None, protect=args.protect)
         built = cloud_network(args.cloud).interconnect(name, args, children, providers)
         self.interconnect_id = built.interconnect_id
-        self.attachment_ids = pulumi.Output.all(**built.attachment_ids)
+        self.attachment_ids = dict(built.attachment_ids)
         self.register_outputs({key: getattr(self, key) for key in self.OUTPUTS})
