@@ -96,6 +96,10 @@ class HostTuning:
         )
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
+    def __repr__(self) -> str:
+        # Short enough for the README's defaults column and for error messages.
+        return f"HostTuning(profile={self.profile!r}, sha256={self.digest()!r})"
+
 
 _COMMON_SYSCTL: dict[str, SysctlValue] = {
     "net.core.default_qdisc": "fq",

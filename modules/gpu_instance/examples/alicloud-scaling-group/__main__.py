@@ -1,0 +1,40 @@
+"""Alibaba Cloud, scaling group: an ESS group of NVIDIA A10 instances.
+
+The network comes from stack config (e.g. the outputs of an inferfleet-vpc stack):
+    pulumi config set vpcId <id>
+    pulumi config set securityGroupId <id>
+    pulumi config set --path 'subnetIds.<zone>' <subnet id>   # one per zone
+"""
+
+import pulumi
+import pulumi_alicloud as sdk
+from inferfleet_gpu_instance import GpuPool, GpuPoolArgs, resolve_tuning
+
+config = pulumi.Config()
+provider = sdk.Provider("alicloud", region="cn-beijing")
+pool = GpuPool(
+    "a10",
+    GpuPoolArgs(
+        cloud="alicloud",
+        region="cn-beijing",
+        accelerator="nvidia-a10",
+        placement="scaling_group",
+        count=2,
+        min_count=2,
+        max_count=4,
+        vpc_id=config.require("vpcId"),
+        subnet_ids=config.require_object("subnetIds"),
+        security_group_id=config.require("securityGroupId"),
+        tuning=resolve_tuning("default"),
+        tags={
+            "team": "inference",
+            "env": "dev",
+            "cost-center": "cc-0000",
+            "stack": pulumi.get_stack(),
+            "stack-version": "0.1.0",
+        },
+        name_prefix=pulumi.get_stack(),
+    ),
+    pulumi.ResourceOptions(provider=provider),
+)
+pulumi.export("group_id", pool.group_id)
