@@ -102,7 +102,11 @@ class PeerLink:
     """A link from the local VPC to one peer VPC."""
 
     peer: NetworkEnd = field(metadata=_doc("The peer's VPC. Required."))
-    bandwidth_mbps: int = field(metadata=_doc("Cross-region bandwidth in Mbit/s, > 0. Required."))
+    bandwidth_mbps: int = field(
+        metadata=_doc(
+            "Cross-region bandwidth in Mbit/s, > 0 (aws transit gateway peering has no limit to set). Required."
+        )
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

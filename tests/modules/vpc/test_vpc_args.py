@@ -253,3 +253,21 @@ def test_every_field_is_documented_with_its_default(args_class: type) -> None:
         required = field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
         assert doc.endswith("Required." if required else "."), (args_class.__name__, field.name)
         assert required or "Default: " in doc, (args_class.__name__, field.name)
+
+
+def test_the_readme_tables_list_every_input_and_output() -> None:
+    from pathlib import Path
+
+    from inferfleet_vpc import Interconnect, Vpc
+
+    readme = (Path(__file__).resolve().parents[3] / "modules" / "vpc" / "README.md").read_text()
+    inputs = readme.split("<!-- BEGIN_INPUTS -->")[1].split("<!-- END_INPUTS -->")[0]
+    outputs = readme.split("<!-- BEGIN_OUTPUTS -->")[1].split("<!-- END_OUTPUTS -->")[0]
+    for args_class in (VpcArgs, InterconnectArgs, NetworkEnd, PeerLink, HybridLink):
+        for field in dataclasses.fields(args_class):
+            assert f"| `{field.name}` |" in inputs, field.name
+            assert field.metadata["doc"] in inputs, field.name
+    for component in (Vpc, Interconnect):
+        for name, description in component.OUTPUTS.items():
+            assert f"| `{name}` |" in outputs, name
+            assert description in outputs, name
