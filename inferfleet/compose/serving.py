@@ -115,6 +115,7 @@ def compose_services(fleet: FleetSpec, *, stack: str, compute: ComputeLayer, tag
             InferenceServiceArgs(
                 namespace=service.resolved_namespace,
                 image=service.image,
+                cloud=fleet.cloud,
                 server=_server_args(service),
                 accelerator=AcceleratorArgs(
                     family=pool.accelerator_family,

@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from inferfleet_inference_service.clouds import CLOUDS
+
 AcceleratorFamily = Literal["nvidia", "ascend"]
 Precision = Literal["fp32", "fp16", "bf16", "int8", "fp8"]
 SettingValue = str | int | float | bool
@@ -16,6 +18,7 @@ ACCELERATOR_FAMILIES: tuple[str, ...] = ("nvidia", "ascend")
 
 _DIGEST_IMAGE = re.compile(r"^[a-z0-9]+([._/:-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[0-9a-f]{64}$")
 _DNS_LABEL = re.compile(r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
+_SECRET_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
 _METRIC = re.compile(r"^[a-z_:][a-z0-9_:]*$")
@@ -90,6 +93,16 @@ class InferenceServiceArgs:
     image: str = field(metadata={"doc": "Stable image, pinned by digest (repo@sha256:...). Required."})
     server: ModelServerArgs = field(metadata={"doc": "Model-server settings. Required."})
     accelerator: AcceleratorArgs = field(metadata={"doc": "Accelerators per replica and their resource. Required."})
+    cloud: str | None = field(
+        default=None,
+        metadata={
+            "doc": "Cloud of the cluster (huaweicloud, alicloud, tencentcloud, aws): selects its registry pull "
+            "secrets. Default: none (plain Kubernetes)."
+        },
+    )
+    image_pull_secrets: Sequence[str] | None = field(
+        default=None, metadata={"doc": "Pull secrets the pods name. Default: the cloud's (CCE: default-secret)."}
+    )
     replicas: int = field(default=2, metadata={"doc": "Stable replicas before autoscaling. Default: 2."})
     cpu: str = field(default="8", metadata={"doc": "CPU request = limit (Kubernetes quantity). Default: 8."})
     memory: str = field(
@@ -226,6 +239,11 @@ def validate_inference_service(args: InferenceServiceArgs) -> None:
     """Every way the Kubernetes target's inputs can be wrong, checked before any object is registered."""
     if not _DNS_LABEL.match(args.namespace):
         raise ValueError(f"namespace: {args.namespace!r} is not a DNS label")
+    if args.cloud is not None and args.cloud not in CLOUDS:
+        raise ValueError(f"cloud: {args.cloud!r} is not one of {sorted(CLOUDS)}")
+    for secret in args.image_pull_secrets or ():
+        if not _SECRET_NAME.match(secret):
+            raise ValueError(f"image_pull_secrets: {secret!r} is not a Secret name")
     validate_image(args.image)
     validate_server(args.server)
     validate_accelerator(args.accelerator)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from inferfleet_inference_service.args import AutoscalingArgs, InferenceServiceArgs
+from inferfleet_inference_service.clouds import CLOUDS
 from inferfleet_inference_service.container import (
     LIVENESS_FAILURES,
     LIVENESS_PERIOD_SECONDS,
@@ -86,6 +87,12 @@ def _tolerations(taints: Any) -> list[Manifest]:
             toleration["operator"] = "Exists"
         tolerations.append(toleration)
     return tolerations
+
+
+def image_pull_secrets(args: InferenceServiceArgs) -> tuple[str, ...]:
+    if args.image_pull_secrets is not None:
+        return tuple(args.image_pull_secrets)
+    return CLOUDS[args.cloud].image_pull_secrets if args.cloud is not None else ()
 
 
 def settings_hash(settings: Mapping[str, str]) -> str:
@@ -163,6 +170,9 @@ def _deployment(
             }
         ],
     }
+    pull_secrets = image_pull_secrets(args)
+    if pull_secrets:
+        pod_spec["imagePullSecrets"] = [{"name": secret} for secret in pull_secrets]
     if args.node_selector:
         pod_spec["nodeSelector"] = dict(args.node_selector)
     if args.node_taints:

@@ -325,3 +325,21 @@ def test_a_component_without_an_explicit_provider_is_refused() -> None:
 def test_bad_args_fail_before_anything_is_registered() -> None:
     with pytest.raises(ValueError, match="image: 'r/s:1' is not pinned by digest"):
         InferenceService("autoglm", _args(image="r/s:1"))
+
+
+@pytest.mark.parametrize(
+    ("cloud", "secrets"),
+    [("huaweicloud", [{"name": "default-secret"}]), ("alicloud", None), ("tencentcloud", None), ("aws", None)],
+)
+def test_pods_name_the_registry_pull_secret_their_cloud_expects(cloud: str, secrets: Any) -> None:
+    pod = _pod(_plan(_args(cloud=cloud)))
+    assert pod.get("imagePullSecrets") == secrets
+
+
+def test_explicit_pull_secrets_override_the_cloud_and_are_validated() -> None:
+    pod = _pod(_plan(_args(cloud="huaweicloud", image_pull_secrets=["swr-robot"])))
+    assert pod["imagePullSecrets"] == [{"name": "swr-robot"}]
+    with pytest.raises(ValueError, match="image_pull_secrets: 'Bad Secret' is not a Secret name"):
+        InferenceService("autoglm", _args(image_pull_secrets=["Bad Secret"]))
+    with pytest.raises(ValueError, match="cloud: 'azure' is not one of"):
+        InferenceService("autoglm", _args(cloud="azure"))

@@ -77,6 +77,7 @@ def test_the_pool_decides_the_accelerator_resource_and_placement(planner: Planne
     assert container["resources"]["limits"]["huawei.com/Ascend910"] == "1"
     assert pod["nodeSelector"]
     assert {t["key"] for t in pod.get("tolerations", [])} >= {"huawei.com/Ascend910"}
+    assert pod["imagePullSecrets"] == [{"name": "default-secret"}]  # CCE's SWR credentials
 
 
 def test_the_plan_shows_the_canary_stage_of_each_service(planner: Planner) -> None:

@@ -17,6 +17,7 @@ service = InferenceService(
     "autoglm",
     InferenceServiceArgs(
         namespace="autoglm",
+        cloud="huaweicloud",  # pods name CCE's default-secret to pull from SWR
         image="swr.cn-south-1.myhuaweicloud.com/inference/autoglm-server@sha256:"
         "3f1e6c1a9b5d4e2f8a7c6b5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f",
         server=ModelServerArgs(model_name="autoglm-phone-9b", max_sequence_length=8192, precision="bf16"),
