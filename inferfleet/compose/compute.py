@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 
+from inferfleet import PROJECT
 from inferfleet.compose.network import NetworkLayer
 from inferfleet.spec.compute import PoolSpec
 from inferfleet.spec.model import FleetSpec
@@ -96,10 +97,14 @@ def _cluster_args(pool: PoolSpec) -> ClusterArgs | None:
     if pool.cluster is None:
         return None
     cluster = pool.cluster
+    kubeconfig = (
+        pulumi.Config(PROJECT).require_secret(cluster.kubeconfig_key) if cluster.kubeconfig_key is not None else None
+    )
     return ClusterArgs(
         id=cluster.id,
         create=cluster.create,
         version=cluster.version,
+        kubeconfig=kubeconfig,
         pod_cidr=cluster.pod_cidr,
         service_cidr=cluster.service_cidr,
     )

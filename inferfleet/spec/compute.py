@@ -37,6 +37,14 @@ class ClusterSpec(SpecModel):
     id: str | None = Field(default=None, description="Existing cluster id. Default: none (requires create).")
     create: bool = Field(default=False, description="Create the cluster in this stack. Default: false.")
     version: str = Field(default="1.31", pattern=r"^1\.\d+$", description="Kubernetes minor version. Default: 1.31.")
+    kubeconfig_key: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z][A-Za-z0-9_-]*$",
+        description=(
+            "Secret stack-config key (inference-fleet namespace) holding the kubeconfig of the existing cluster "
+            "`id`. Default: none (the Kubernetes provider's ambient kubeconfig)."
+        ),
+    )
     pod_cidr: str = Field(
         default="172.20.0.0/16", description="Pod CIDR of a created cluster (outside the VPC). Default: 172.20.0.0/16."
     )
@@ -48,6 +56,8 @@ class ClusterSpec(SpecModel):
     def _id_or_create(self) -> ClusterSpec:
         if (self.id is None) == (not self.create):
             raise ValueError("give exactly one of `id` (an existing cluster) or `create: true`")
+        if self.create and self.kubeconfig_key is not None:
+            raise ValueError("`kubeconfig_key` is for an existing cluster (`id`); a created cluster provides its own")
         return self
 
 
@@ -74,19 +84,7 @@ class PoolSpec(SpecModel):
     tuning: TuningSpec | None = Field(default=None, description="Host tuning. Default: the fleet's `tuning`.")
     cluster: ClusterSpec | None = Field(default=None, description="Required for placement kubernetes.")
 
-    @model_validator(mode="after")
-    def _sizes(self) -> PoolSpec:
-        low = self.min_count if self.min_count is not None else self.count
-        high = self.max_count if self.max_count is not None else max(self.count, low)
-        if low > high:
-            raise ValueError(f"min_count ({low}) is above max_count ({high})")
-        if not low <= self.count <= high:
-            raise ValueError(f"count ({self.count}) must lie between min_count ({low}) and max_count ({high})")
-        if self.placement == "kubernetes" and self.cluster is None:
-            raise ValueError("placement kubernetes needs a `cluster` (id or create: true)")
-        if self.placement != "kubernetes" and self.cluster is not None:
-            raise ValueError(f"`cluster` only applies to placement kubernetes, not {self.placement}")
-        return self
+    # Sizes and the cluster are checked in `pool_checks`, located at the offending key.
 
     @property
     def size_range(self) -> tuple[int, int]:
@@ -112,6 +110,7 @@ def pool_checks(fleet: FleetSpec) -> Iterator[Problem]:
     catalog = load_catalog()
     for index, pool in enumerate(fleet.pools):
         where = ("pools", index)
+        yield from _pool_shape(where, pool)
         try:
             validate_offering(
                 catalog,
@@ -124,6 +123,20 @@ def pool_checks(fleet: FleetSpec) -> Iterator[Problem]:
             validate_disks(fleet.cloud, pool.placement, pool.system_disk_gb, pool.data_disk_gb)
         except ValueError as error:
             yield _field_problem(where, error)
+
+
+def _pool_shape(where: tuple[int | str, ...], pool: PoolSpec) -> Iterator[Problem]:
+    low, high = pool.size_range
+    if low > high:
+        yield (*where, "min_count"), f"{low} is above max_count ({high})"
+    elif pool.count > high:
+        yield (*where, "count"), f"{pool.count} is above max_count ({high})"
+    elif pool.count < low:
+        yield (*where, "count"), f"{pool.count} is below min_count ({low})"
+    if pool.placement == "kubernetes" and pool.cluster is None:
+        yield (*where, "cluster"), "required for placement kubernetes (`id: <existing cluster>` or `create: true`)"
+    if pool.placement != "kubernetes" and pool.cluster is not None:
+        yield (*where, "cluster"), f"only applies to placement kubernetes, not {pool.placement}"
 
 
 def tuning_checks(fleet: FleetSpec) -> Iterator[Problem]:

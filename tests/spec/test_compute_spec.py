@@ -43,14 +43,32 @@ CASES = [
     (
         "prod-cn-north",
         lambda f: pool(f).update(count=9),
-        "fleet.pools[0]",
-        "count (9) must lie between min_count (2) and max_count (6)",
+        "fleet.pools[0].count",
+        "9 is above max_count (6)",
     ),
     (
         "prod-cn-north",
         lambda f: pool(f).update(min_count=7),
-        "fleet.pools[0]",
-        "min_count (7) is above max_count (6)",
+        "fleet.pools[0].min_count",
+        "7 is above max_count (6)",
+    ),
+    (
+        "prod-cn-north",
+        lambda f: pool(f).update(count=1),
+        "fleet.pools[0].count",
+        "1 is below min_count (2)",
+    ),
+    (
+        "prod-us-west",
+        lambda f: pool(f).pop("cluster"),
+        "fleet.pools[0].cluster",
+        "required for placement kubernetes",
+    ),
+    (
+        "staging-cn-south",
+        lambda f: pool(f).update(cluster={"create": True}),
+        "fleet.pools[0].cluster",
+        "only applies to placement kubernetes, not standalone",
     ),
     (
         "staging-cn-south",
@@ -121,3 +139,36 @@ def test_reference_stacks_pools_pass(stacks_dir: Any) -> None:
     for name in ("prod-cn-south", "staging-cn-south", "prod-us-west"):
         fleet = load_stack(stacks_dir, name).fleet
         assert fleet.pools
+
+
+def test_existing_cluster_with_its_kubeconfig_from_secret_config(write_stack: WriteStack) -> None:
+    from inferfleet.plan import Planner
+
+    config = reference_config("prod-us-west")
+    pool(config[FLEET])["cluster"] = {"id": "fleet-west", "kubeconfig_key": "a10g-kubeconfig"}
+    config[FLEET]["services"] = []  # the serving layer decides whether to deploy onto an existing cluster
+    config["inference-fleet:a10g-kubeconfig"] = {"secure": "v1:AAAA"}
+    plan = Planner(write_stack("prod-us-west", config)).plan("prod-us-west")
+    types = {resource["type"] for resource in plan["resources"]}
+    assert "aws:eks/cluster:Cluster" not in types
+    (node_group,) = [r for r in plan["resources"] if r["type"] == "aws:eks/nodeGroup:NodeGroup"]
+    assert node_group["inputs"]["clusterName"] == "fleet-west"
+    assert plan["outputs"]["kubeconfigs"] == {"a10g": "(sensitive value)"}
+    assert plan["outputs"]["pools"]["a10g"]["cluster_id"] == "fleet-west"
+
+
+def test_kubeconfig_key_is_only_for_an_existing_cluster(write_stack: WriteStack) -> None:
+    error = load_changed(write_stack, "prod-us-west", lambda f: pool(f)["cluster"].update(kubeconfig_key="k"))
+    assert error.key_path == "fleet.pools[0].cluster"
+    assert "`kubeconfig_key` is for an existing cluster" in error.expectation
+
+
+def test_prod_protects_stateful_resources_and_staging_does_not(stacks_dir: Any) -> None:
+    from inferfleet.plan import Planner
+
+    planner = Planner(stacks_dir)
+    staging = [r for r in planner.plan("staging-cn-south")["resources"] if r["module"] == "inferfleet-gpu-instance"]
+    prod = [r for r in planner.plan("prod-cn-south")["resources"] if r["module"] == "inferfleet-gpu-instance"]
+    assert not any(r["options"]["protect"] for r in staging)
+    protected = {r["type"] for r in prod if r["options"]["protect"]}
+    assert protected == {"huaweicloud:Dew/key:Key", "huaweicloud:Cce/cluster:Cluster"}

@@ -77,7 +77,9 @@ def host_cloud_config(tuning: HostTuning, family: str) -> dict[str, Any]:
             ["udevadm", "control", "--reload-rules"],
             ["udevadm", "trigger", "--subsystem-match=block", "--action=change"],
             ["systemctl", "daemon-reload"],
-            ["systemctl", "enable", "--now", RUNTIME_CHECK_UNIT],
+            ["systemctl", "enable", RUNTIME_CHECK_UNIT],
+            # Queued, not awaited: drivers installed by a cluster add-on may come after this script.
+            ["systemctl", "start", "--no-block", RUNTIME_CHECK_UNIT],
         ],
     }
 
@@ -155,22 +157,33 @@ def render_shell_script(config: Mapping[str, Any]) -> str:
     unsupported = sorted(set(config) - {"write_files", "runcmd"})
     if unsupported:
         raise ValueError(f"cloud-config keys {', '.join(unsupported)} cannot run from a node-pool script hook")
-    lines = ["#!/bin/bash", "# Rendered by inferfleet from the pool's cloud-config.", "set -euo pipefail"]
+    lines = [
+        "#!/bin/bash",
+        "# Rendered by inferfleet from the pool's cloud-config. Files first (any failure stops the script),",
+        "# then every command, like cloud-init's runcmd; the exit status says whether one failed.",
+        "# INFERFLEET_ROOT writes the files under another root (image builds, tests).",
+        "set -euo pipefail",
+        'root="${INFERFLEET_ROOT:-}"',
+    ]
     for entry in config.get("write_files", []):
         path = PurePosixPath(entry["path"])
+        target = f'"$root"{shlex.quote(str(path))}'
         content = str(entry.get("content", ""))
-        lines.append(f"install -d -m 0755 {shlex.quote(str(path.parent))}")
+        lines.append(f'install -d -m 0755 "$root"{shlex.quote(str(path.parent))}')
         if _HEREDOC_END in content.splitlines() or not content.endswith("\n"):
             encoded = base64.b64encode(content.encode()).decode()
-            lines.append(f"echo {encoded} | base64 -d > {shlex.quote(str(path))}")
+            lines.append(f"echo {encoded} | base64 -d > {target}")
         else:
             # A quoted here-document is copied byte for byte and stays readable in review.
-            lines.append(f"cat > {shlex.quote(str(path))} <<'{_HEREDOC_END}'\n{content}{_HEREDOC_END}")
-        lines.append(f"chmod {entry.get('permissions', '0644')} {shlex.quote(str(path))}")
+            lines.append(f"cat > {target} <<'{_HEREDOC_END}'\n{content}{_HEREDOC_END}")
+        lines.append(f"chmod {entry.get('permissions', '0644')} {target}")
         if "owner" in entry:
-            lines.append(f"chown {shlex.quote(entry['owner'])} {shlex.quote(str(path))}")
+            lines.append(f"chown {shlex.quote(entry['owner'])} {target}")
+    lines += ["set +e", "failed=0"]
     for command in config.get("runcmd", []):
-        lines.append(command if isinstance(command, str) else shlex.join(str(part) for part in command))
+        text = command if isinstance(command, str) else shlex.join(str(part) for part in command)
+        lines.append(f"if ! {text}; then echo {shlex.quote(f'inferfleet: failed: {text}')} >&2; failed=1; fi")
+    lines.append('exit "$failed"')
     return "\n".join(lines) + "\n"
 
 
