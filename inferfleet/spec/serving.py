@@ -40,9 +40,14 @@ class ModelServerSettings(SpecModel):
     @field_validator("extra")
     @classmethod
     def _env_names(cls, extra: dict[str, ScalarValue]) -> dict[str, ScalarValue]:
+        from inferfleet_inference_service.args import extra_settings_problem
+
         bad = sorted(key for key in extra if not re.match(_SETTING_KEY, key))
         if bad:
             raise ValueError(f"extra setting names must be environment-variable names ([A-Za-z_][A-Za-z0-9_]*): {bad}")
+        problem = extra_settings_problem(extra)
+        if problem:
+            raise ValueError(problem)
         return extra
 
 

@@ -159,6 +159,12 @@ def _service(fleet: dict[str, Any], **changes: Any) -> None:
             "fleet.services[0].model.extra",
             "extra setting names must be environment-variable names",
         ),
+        (
+            "prod-cn-south",
+            lambda f: _service(f, model={"name": "m", "extra": {"max_batch_size": 64}}),
+            "fleet.services[0].model.extra",
+            "['MAX_BATCH_SIZE'] are set by the module from the typed settings; use those fields instead",
+        ),
     ],
 )
 def test_bad_serving_input_is_one_located_error(

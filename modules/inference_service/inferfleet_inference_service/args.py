@@ -182,6 +182,23 @@ def validate_server(server: ModelServerArgs) -> None:
     bad = sorted(key for key in server.extra if not _ENV_NAME.match(key))
     if bad:
         raise ValueError(f"server.extra: {bad} are not environment-variable names")
+    problem = extra_settings_problem(server.extra)
+    if problem:
+        raise ValueError(f"server.extra: {problem}")
+
+
+def extra_settings_problem(extra: Mapping[str, SettingValue]) -> str | None:
+    """Why free-form settings cannot be passed as environment variables beside the module's own, if they cannot."""
+    from inferfleet_inference_service.container import reserved_settings
+
+    names = [key.upper() for key in extra]
+    reserved = sorted(set(names) & reserved_settings())
+    if reserved:
+        return f"{reserved} are set by the module from the typed settings; use those fields instead"
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        return f"{repeated} are given more than once (names are upper-cased)"
+    return None
 
 
 def validate_accelerator(accelerator: AcceleratorArgs) -> None:

@@ -72,8 +72,19 @@ def server_environment(server: ModelServerArgs, accelerator: AcceleratorArgs) ->
         **FAMILIES[accelerator.family].env,
     }
     for key, value in sorted(server.extra.items()):
-        settings.setdefault(key.upper(), _setting_text(value))
+        settings[key.upper()] = _setting_text(value)
     return settings
+
+
+def reserved_settings() -> frozenset[str]:
+    """Variables the module sets itself; an extra setting of the same name would be lost or clash."""
+    family_env = {name for runtime in FAMILIES.values() for name in runtime.env}
+    return frozenset(
+        {
+            "MODEL_NAME", "MODEL_PATH", "PORT", "HEALTH_PATH", "MAX_BATCH_SIZE", "MAX_SEQUENCE_LENGTH", "PRECISION",
+            "ACCELERATOR_FAMILY", "ACCELERATOR_COUNT", "ASCEND_VISIBLE_DEVICES", *family_env,
+        }
+    )  # fmt: skip
 
 
 def startup_failure_threshold(startup_timeout_seconds: int) -> int:

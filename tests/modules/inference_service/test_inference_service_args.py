@@ -116,3 +116,16 @@ def test_the_families_the_args_accept_are_the_ones_the_container_knows() -> None
     from inferfleet_inference_service.container import FAMILIES
 
     assert set(args_module.ACCELERATOR_FAMILIES) == set(FAMILIES)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"port": 9000}, r"\['PORT'\] are set by the module from the typed settings"),
+        ({"ASCEND_VISIBLE_DEVICES": "0"}, r"\['ASCEND_VISIBLE_DEVICES'\] are set by the module"),
+        ({"tp": 2, "TP": 4}, r"\['TP'\] are given more than once"),
+    ],
+)
+def test_extra_settings_cannot_shadow_or_repeat_a_setting(extra: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=r"server\.extra: " + message):
+        validate_inference_service(_service(server=ModelServerArgs(model_name="m", extra=extra)))
