@@ -1,0 +1,278 @@
+"""Policy engines: the interface the gate evaluates plans through, and the OPA server engine.
+
+The OPA engine either starts its own `opa run --server` on a free loopback port with the
+policies and their data loaded, or talks to an existing server (`--opa-url`). Either way the
+whole plan is decided in ONE query through opa-python-client, never one query per resource.
+Every way OPA can fail (missing, not starting, port taken, killed, slow, answering nonsense)
+becomes an EngineError: the gate never passes a plan it could not decide.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO, Any, Protocol
+from urllib.parse import urlsplit
+
+import requests
+from opa_client.errors import ConnectionsError
+from opa_client.opa import OpaClient
+
+from inferfleet.errors import EngineError, UsageError
+from inferfleet.gate.catalog import ENFORCEMENTS, SEVERITIES
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_POLICIES = REPO_ROOT / "policies" / "opa"
+PROJECT_OPA = REPO_ROOT / ".tools" / "bin" / "opa"
+OPA_ENV = "INFERFLEET_OPA"
+
+QUERY = "violations := [v | some name; some v in data[name].deny]; policies := {name | some name; data[name].deny}"
+"""One ad-hoc query over every loaded package with a `deny` rule: the plan is decided at once."""
+
+VIOLATION_KEYS = ("policy_id", "severity", "enforcement", "urn", "message", "remediation")
+_BOOTSTRAP_HINT = "run `make bootstrap` (builds OPA into .tools/bin), set INFERFLEET_OPA, or pass --opa-bin"
+
+
+class PolicyEngine(Protocol):
+    """Decides a policy input (a plan) and returns its violations and the policy packages it evaluated."""
+
+    def evaluate(self, policy_input: Mapping[str, Any]) -> tuple[list[dict[str, Any]], set[str]]: ...
+
+    def close(self) -> None: ...
+
+
+def find_opa(explicit: str | None = None) -> Path:
+    """The OPA binary: --opa-bin, then $INFERFLEET_OPA, then the project's .tools/bin/opa, then PATH."""
+    candidates: list[tuple[str, str | None]] = [
+        ("--opa-bin", explicit),
+        (f"${OPA_ENV}", os.environ.get(OPA_ENV)),
+        ("the project's .tools/bin/opa", str(PROJECT_OPA) if PROJECT_OPA.exists() else None),
+        ("PATH", shutil.which("opa")),
+    ]
+    for source, value in candidates:
+        if not value:
+            continue
+        path = Path(value)
+        if not path.is_file() or not os.access(path, os.X_OK):
+            raise EngineError(f"OPA binary {path} (from {source}) is missing or not executable", hint=_BOOTSTRAP_HINT)
+        return path
+    raise EngineError(
+        "no OPA binary found (looked at --opa-bin, $INFERFLEET_OPA, .tools/bin/opa, PATH)", hint=_BOOTSTRAP_HINT
+    )
+
+
+def free_loopback_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class OpaServer:
+    """An `opa run --server` process of our own, on 127.0.0.1 only, stopped on close."""
+
+    def __init__(
+        self,
+        policies: Path,
+        *,
+        binary: Path,
+        port: int | None = None,
+        startup_timeout: float = 15.0,
+    ) -> None:
+        self.policies = policies
+        self.binary = binary
+        self.requested_port = port
+        self.startup_timeout = startup_timeout
+        self.port = 0
+        self.process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        if not self.policies.is_dir():
+            raise UsageError(f"{self.policies}: no such policies folder (--policies)")
+        # A port picked free can be taken before OPA binds it; only then is another try worth it.
+        attempts = 1 if self.requested_port else 3
+        for attempt in range(attempts):
+            self.port = self.requested_port or free_loopback_port()
+            try:
+                self._launch()
+                return
+            except EngineError as exc:
+                self.stop()
+                if attempt + 1 == attempts or "address already in use" not in str(exc):
+                    raise
+
+    def _launch(self) -> None:
+        # Lives as long as the process (closed in stop()), so OPA's errors can be quoted when it fails.
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115
+        command = [
+            str(self.binary),
+            "run",
+            "--server",
+            "--addr",
+            f"127.0.0.1:{self.port}",
+            "--bundle",
+            "--ignore",
+            "*_test.rego",
+            "--skip-version-check",
+            "--log-level",
+            "error",
+            str(self.policies),
+        ]
+        try:
+            self.process = subprocess.Popen(
+                command, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            )
+        except OSError as exc:
+            raise EngineError(f"could not run OPA ({self.binary}): {exc}", hint=_BOOTSTRAP_HINT) from exc
+        client = OpaClient(host="127.0.0.1", port=self.port, timeout=1.0, retries=0)
+        deadline = time.monotonic() + self.startup_timeout
+        try:
+            while True:
+                if self.process.poll() is not None:
+                    raise EngineError(
+                        f"OPA exited with status {self.process.returncode} while starting on 127.0.0.1:{self.port}: "
+                        f"{self.output() or 'no output'}"
+                    )
+                if client.check_health():
+                    return
+                if time.monotonic() > deadline:
+                    raise EngineError(
+                        f"OPA did not become healthy on 127.0.0.1:{self.port} within {self.startup_timeout:g}s"
+                    )
+                time.sleep(0.05)
+        finally:
+            client.close_connection()
+
+    def output(self) -> str:
+        """What OPA printed (its errors), trimmed."""
+        if self._log is None:
+            return ""
+        self._log.seek(0)
+        return " ".join(self._log.read().decode("utf-8", "replace").split())[-2000:]
+
+    def exit_status(self) -> int | None:
+        return None if self.process is None else self.process.poll()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+class OpaEngine:
+    """Evaluates plans on an OPA server (ours, or one at a URL) through opa-python-client."""
+
+    def __init__(self, url: str, *, timeout: float = 30.0, server: OpaServer | None = None) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.port is None:
+            raise UsageError(f"--opa-url {url!r}: expected http(s)://HOST:PORT")
+        self.url = url
+        self.server = server
+        self.timeout = timeout
+        self.client = OpaClient(
+            host=parts.hostname, port=parts.port, ssl=parts.scheme == "https", timeout=timeout, retries=0
+        )
+
+    @classmethod
+    def start(
+        cls,
+        policies: Path = DEFAULT_POLICIES,
+        *,
+        binary: str | None = None,
+        port: int | None = None,
+        timeout: float = 30.0,
+        startup_timeout: float = 15.0,
+    ) -> OpaEngine:
+        server = OpaServer(policies, binary=find_opa(binary), port=port, startup_timeout=startup_timeout)
+        server.start()
+        return cls(server.url, timeout=timeout, server=server)
+
+    def __enter__(self) -> OpaEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.client.close_connection()
+        if self.server is not None:
+            self.server.stop()
+
+    def evaluate(self, policy_input: Mapping[str, Any]) -> tuple[list[dict[str, Any]], set[str]]:
+        try:
+            answer = self.client.ad_hoc_query(QUERY, input_data=dict(policy_input))
+        except requests.Timeout as exc:
+            raise EngineError(f"OPA at {self.url} did not answer within {self.timeout:g}s") from exc
+        except (requests.ConnectionError, ConnectionsError) as exc:
+            raise EngineError(f"lost OPA at {self.url}{self._process_note()}: {exc}") from exc
+        except requests.HTTPError as exc:
+            raise EngineError(f"OPA at {self.url} refused the query: {_error_text(exc)}") from exc
+        except requests.RequestException as exc:
+            raise EngineError(f"OPA at {self.url} failed: {exc}") from exc
+        except ValueError as exc:  # the body was not JSON
+            raise EngineError(f"OPA at {self.url} answered something that is not JSON: {exc}") from exc
+        return parse_answer(answer, self.url)
+
+    def _process_note(self) -> str:
+        if self.server is None:
+            return ""
+        status = self.server.exit_status()
+        return f" (our OPA process exited with status {status})" if status is not None else ""
+
+
+def _error_text(exc: requests.HTTPError) -> str:
+    response = exc.response
+    if response is None:
+        return str(exc)
+    with contextlib.suppress(ValueError):
+        body = response.json()
+        if isinstance(body, dict) and "message" in body:
+            return f"HTTP {response.status_code}: {body.get('code', '')} {body['message']}"
+    return f"HTTP {response.status_code}: {response.text[:300]}"
+
+
+def parse_answer(answer: Any, source: str) -> tuple[list[dict[str, Any]], set[str]]:
+    """The violations and evaluated packages of an ad-hoc query answer, or an EngineError if malformed."""
+
+    def garbage(why: str) -> EngineError:
+        return EngineError(f"OPA at {source} answered an unexpected document ({why})")
+
+    if not isinstance(answer, dict) or not isinstance(answer.get("result"), list) or len(answer["result"]) != 1:
+        raise garbage("expected one result row")
+    row = answer["result"][0]
+    if (
+        not isinstance(row, dict)
+        or not isinstance(row.get("violations"), list)
+        or not isinstance(row.get("policies"), list)
+    ):
+        raise garbage("expected `violations` and `policies` lists")
+    violations = []
+    for index, item in enumerate(row["violations"]):
+        if not isinstance(item, dict) or any(not isinstance(item.get(key), str) for key in VIOLATION_KEYS):
+            raise garbage(f"violation {index} lacks one of {', '.join(VIOLATION_KEYS)}")
+        if item["enforcement"] not in ENFORCEMENTS or item["severity"] not in SEVERITIES:
+            raise garbage(f"violation {index} has enforcement {item['enforcement']!r}, severity {item['severity']!r}")
+        violations.append(item)
+    if any(not isinstance(name, str) for name in row["policies"]):
+        raise garbage("policy package names are not strings")
+    return violations, set(row["policies"])

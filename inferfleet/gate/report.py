@@ -1,0 +1,209 @@
+"""The gate's reports: console (grouped by severity), JSON, SARIF 2.1.0 and JUnit XML."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from rich.console import Console
+
+from inferfleet.gate.catalog import SEVERITIES, Rule
+from inferfleet.gate.decide import GateResult
+from inferfleet.gate.waivers import EXPIRED_WAIVER_ID
+
+REPORT_FORMAT = "inferfleet.gate/v1"
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
+_SARIF_LEVEL = {"mandatory": "error", "advisory": "warning"}
+_EXPIRED_WAIVER_RULE = Rule(
+    policy_id=EXPIRED_WAIVER_ID,
+    title="Waiver expired",
+    description="A waiver past its expiry date waives nothing and fails the gate until renewed or removed.",
+    severity="high",
+    enforcement="mandatory",
+    remediation="Fix the violation and delete the waiver, or have its owner renew it with a new expiry date.",
+    version="1.0.0",
+    package="(gate)",
+    file="",
+    line=0,
+)
+
+
+def _summary(result: GateResult) -> dict[str, int]:
+    return {
+        "resources": result.resource_count,
+        "rules": len(result.rules),
+        "mandatory": len(result.mandatory),
+        "advisory": len(result.advisory),
+        "waived": len(result.waived),
+    }
+
+
+def console_report(result: GateResult, console: Console) -> None:
+    """Violations grouped by severity, each with its resource, rule and remediation; then waivers."""
+    console.print(
+        f"[bold]gate[/] {result.stack} v{result.stack_version} ({result.env}, {result.cloud} {result.region}): "
+        f"{result.resource_count} resources, {len(result.rules)} rules"
+    )
+    for severity in SEVERITIES:
+        group = [v for v in result.violations if v["severity"] == severity]
+        if not group:
+            continue
+        console.print(f"\n[{_SEVERITY_STYLE[severity]}]{severity.upper()}[/] ({len(group)})")
+        for violation in group:
+            tag = "[red]MANDATORY[/]" if violation["enforcement"] == "mandatory" else "[yellow]advisory[/]"
+            console.print(f"  {tag} [bold]{violation['policy_id']}[/] {violation['message']}", highlight=False)
+            console.print(f"    resource: {violation['urn']}", markup=False, highlight=False)
+            console.print(f"    fix: {violation['remediation']}", markup=False, highlight=False)
+    if result.waived:
+        console.print(f"\n[dim]WAIVED[/] ({len(result.waived)})")
+        for violation in result.waived:
+            waiver = violation["waiver"]
+            console.print(
+                f"  {violation['policy_id']} {violation['urn']}: waived by {waiver['owner']} until "
+                f"{waiver['expires']} ({waiver['reason']})",
+                markup=False,
+                highlight=False,
+            )
+    for waiver in result.unused_waivers:
+        console.print(f"[dim]note: waiver {waiver.where} ({waiver.policy_id} {waiver.urn}) matched nothing[/]")
+    counts = _summary(result)
+    line = f"{counts['mandatory']} mandatory, {counts['advisory']} advisory, {counts['waived']} waived"
+    verdict = "[bold green]PASS[/]" if result.passed else "[bold red]FAIL[/]"
+    console.print(f"\n{verdict}: {line}")
+
+
+def json_report(result: GateResult) -> dict[str, Any]:
+    return {
+        "format": REPORT_FORMAT,
+        "stack": result.stack,
+        "stack_version": result.stack_version,
+        "env": result.env,
+        "cloud": result.cloud,
+        "region": result.region,
+        "verdict": "pass" if result.passed else "fail",
+        "summary": _summary(result),
+        "violations": result.violations,
+        "waived": result.waived,
+        "unused_waivers": [w.as_dict() for w in result.unused_waivers],
+    }
+
+
+def _rules_seen(result: GateResult) -> list[Rule]:
+    rules = {rule.policy_id: rule for rule in result.rules}
+    for violation in [*result.violations, *result.waived]:
+        if violation["policy_id"] == EXPIRED_WAIVER_ID:
+            rules.setdefault(EXPIRED_WAIVER_ID, _EXPIRED_WAIVER_RULE)
+    return list(rules.values())
+
+
+def _sarif_result(violation: dict[str, Any], index: dict[str, int], artifact: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "ruleId": violation["policy_id"],
+        "level": _SARIF_LEVEL[violation["enforcement"]],
+        "message": {"text": f"{violation['message']} Fix: {violation['remediation']}"},
+        "locations": [
+            {
+                "physicalLocation": {"artifactLocation": {"uri": artifact}},
+                "logicalLocations": [{"fullyQualifiedName": violation["urn"], "kind": "resource"}],
+            }
+        ],
+        "partialFingerprints": {"inferfleet/v1": f"{violation['policy_id']}:{violation['urn']}"},
+        "properties": {"severity": violation["severity"], "enforcement": violation["enforcement"]},
+    }
+    if violation["policy_id"] in index:
+        entry["ruleIndex"] = index[violation["policy_id"]]
+    if "waiver" in violation:
+        waiver = violation["waiver"]
+        entry["suppressions"] = [
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": f"{waiver['reason']} (owner {waiver['owner']}, expires {waiver['expires']})",
+            }
+        ]
+    return entry
+
+
+def sarif_report(result: GateResult, *, artifact: str, tool_version: str) -> dict[str, Any]:
+    """SARIF 2.1.0 for code-scanning upload: one rule per policy rule, one result per violation.
+
+    `artifact` is the file results point at (the stack file, or the plan), relative to the repo.
+    """
+    rules = _rules_seen(result)
+    index = {rule.policy_id: position for position, rule in enumerate(rules)}
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "inferfleet-gate",
+                        "version": tool_version,
+                        "informationUri": "https://www.openpolicyagent.org/",
+                        "rules": [
+                            {
+                                "id": rule.policy_id,
+                                "name": rule.title,
+                                "shortDescription": {"text": rule.title},
+                                "fullDescription": {"text": rule.description},
+                                "help": {"text": rule.remediation},
+                                "defaultConfiguration": {"level": _SARIF_LEVEL[rule.enforcement]},
+                                "properties": {
+                                    "severity": rule.severity,
+                                    "enforcement": rule.enforcement,
+                                    "package": rule.package,
+                                    "version": rule.version,
+                                },
+                            }
+                            for rule in rules
+                        ],
+                    }
+                },
+                "automationDetails": {"id": f"inferfleet-gate/{result.stack}"},
+                "results": [_sarif_result(v, index, artifact) for v in [*result.violations, *result.waived]],
+            }
+        ],
+    }
+
+
+def junit_report(result: GateResult) -> str:
+    """JUnit XML: one test case per rule; a mandatory violation is a failure, advisories and waivers are output."""
+    by_rule: dict[str, list[dict[str, Any]]] = {}
+    for violation in result.violations:
+        by_rule.setdefault(violation["policy_id"], []).append(violation)
+    waived: dict[str, list[dict[str, Any]]] = {}
+    for violation in result.waived:
+        waived.setdefault(violation["policy_id"], []).append(violation)
+    rules = _rules_seen(result)
+    failures = sum(1 for rule in rules if any(v["enforcement"] == "mandatory" for v in by_rule.get(rule.policy_id, [])))
+    suites = ET.Element("testsuites", name="inferfleet-gate", tests=str(len(rules)), failures=str(failures))
+    suite = ET.SubElement(
+        suites, "testsuite", name=f"inferfleet-gate.{result.stack}", tests=str(len(rules)), failures=str(failures)
+    )
+    for rule in rules:
+        case = ET.SubElement(
+            suite, "testcase", classname=f"policies.{rule.package}", name=f"{rule.policy_id} {rule.title}"
+        )
+        found = by_rule.get(rule.policy_id, [])
+        mandatory = [v for v in found if v["enforcement"] == "mandatory"]
+        if mandatory:
+            failure = ET.SubElement(
+                case, "failure", message=f"{len(mandatory)} violation(s) of {rule.policy_id}", type=rule.severity
+            )
+            failure.text = "\n".join(f"{v['urn']}: {v['message']}\nfix: {v['remediation']}" for v in mandatory)
+        notes = [f"advisory: {v['urn']}: {v['message']}" for v in found if v["enforcement"] == "advisory"]
+        notes += [
+            f"waived: {v['urn']}: {v['message']} (by {v['waiver']['owner']} until {v['waiver']['expires']})"
+            for v in waived.get(rule.policy_id, [])
+        ]
+        if notes:
+            ET.SubElement(case, "system-out").text = "\n".join(notes)
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def dumps(document: Any) -> str:
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

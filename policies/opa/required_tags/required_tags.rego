@@ -1,0 +1,74 @@
+# METADATA
+# title: Required tags
+# description: Ownership tags on every taggable resource, so cost and incidents reach a team.
+# custom:
+#   version: 1.0.0
+package required_tags
+
+import data.lib
+
+# METADATA
+# title: Required tags present
+# description: |
+#   Every taggable resource (the types listed in data.required_tags.taggable_types) carries the
+#   tags team, env, cost-center, stack and stack-version with non-empty values. Tags set on an
+#   AWS provider's defaultTags count.
+# custom:
+#   id: IF-TAG-001
+#   severity: high
+#   enforcement: mandatory
+#   remediation: Pass the fleet tags (inferfleet.compose.tags.fleet_tags) to the resource's tags input.
+#   version: 1.0.0
+deny contains v if {
+	some r in lib.of_types(data.required_tags.taggable_types)
+	tags := effective_tags(r)
+	missing := {key | some key in data.required_tags.required_keys; not _has_value(tags, key)}
+	count(missing) > 0
+	detail := sprintf("%s %s lacks tag(s) %s", [r.type, r.name, concat(", ", sort(missing))])
+	v := lib.violation(rego.metadata.rule(), r.urn, detail)
+}
+
+# METADATA
+# title: Tags agree with the plan
+# description: The env, stack and stack-version tags hold the plan's env, stack name and stack version.
+# custom:
+#   id: IF-TAG-002
+#   severity: medium
+#   enforcement: mandatory
+#   remediation: Derive the tags from the stack spec (fleet_tags) instead of writing them by hand.
+#   version: 1.0.0
+deny contains v if {
+	some r in lib.of_types(data.required_tags.taggable_types)
+	tags := effective_tags(r)
+	some key, field in data.required_tags.plan_values
+	_has_value(tags, key)
+	tags[key] != input[field]
+	detail := sprintf("%s %s has tag %s=%q, the plan says %q", [r.type, r.name, key, tags[key], input[field]])
+	v := lib.violation(rego.metadata.rule(), r.urn, detail)
+}
+
+# The tags of a taggable resource: its own over its provider's default tags.
+effective_tags(r) := object.union(_provider_tags(r), _tag_map(lib.at(r.inputs, path))) if {
+	path := data.required_tags.taggable_types[r.type]
+}
+
+# Provider config reaches the plan as JSON text (how Pulumi passes provider inputs) or as an object.
+_provider_tags(r) := tags if {
+	tags := _config_object(lib.by_urn[r.provider].inputs.defaultTags).tags
+	is_object(tags)
+} else := {}
+
+_config_object(value) := json.unmarshal(value) if is_string(value)
+
+_config_object(value) := value if is_object(value)
+
+_tag_map(tags) := tags if is_object(tags)
+
+_tag_map(tags) := {t.key: t.value | some t in tags} if is_array(tags)
+
+_tag_map(null) := {}
+
+_has_value(tags, key) if {
+	is_string(tags[key])
+	tags[key] != ""
+}
