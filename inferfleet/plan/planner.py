@@ -72,13 +72,28 @@ class Planner:
                 raise SpecError(
                     stack.file, where, f"no stack {link.stack!r} in {self.stacks_dir} (known: {', '.join(known)})"
                 )
-            if link.stack in self._planning:
-                cycle = " -> ".join([*self._planning, link.stack])
-                raise SpecError(stack.file, where, f"links form a cycle ({cycle}); declare a link on one side only")
+            cycle = self._link_cycle(link.stack, [*self._planning], known)
+            if cycle:
+                text = " -> ".join(cycle)
+                raise SpecError(stack.file, where, f"links form a cycle ({text}); declare a link on one side only")
         siblings = {link.stack: self._load(link.stack) for link in stack.fleet.links}
         check_links(stack, siblings)
         for link in stack.fleet.links:
             self.plan(link.stack)
+
+    def _link_cycle(self, name: str, path: list[str], known: list[str]) -> list[str] | None:
+        """The chain of links from `path` through `name` back into `path`, found from the specs alone.
+
+        Cycles are found before any link is checked or any sibling planned, so they are reported as such.
+        """
+        if name in path:
+            return [*path, name]
+        for link in self._load(name).fleet.links:
+            if link.stack in known:
+                cycle = self._link_cycle(link.stack, [*path, name], known)
+                if cycle:
+                    return cycle
+        return None
 
     def _outputs_of(self, sibling: str) -> dict[str, Any]:
         if sibling not in self._plans:

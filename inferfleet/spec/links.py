@@ -33,6 +33,8 @@ def _link_problems(stack: StackConfig, siblings: Mapping[str, StackConfig]) -> I
     from inferfleet_vpc import validate_link_regions
 
     fleet = stack.fleet
+    if fleet.cloud == "huaweicloud" and fleet.links and fleet.network.project_id is None:
+        yield "fleet.network.project_id", "required on huaweicloud when the stack has links (Cloud Connect needs it)"
     for index, link in enumerate(fleet.links):
         where = f"fleet.links[{index}].stack"
         peer = siblings[link.stack]

@@ -116,7 +116,7 @@ def _field_loc(message: str) -> tuple[Loc, str]:
 
 
 def network_checks(fleet: FleetSpec) -> Iterator[Problem]:
-    """Zones of the region, subnets that fit the VPC, one interconnect per stack, the cloud's link options."""
+    """Zones of the region, subnets that fit the VPC, one interconnect per stack, IDC lines where offered."""
     from inferfleet_vpc import HYBRID_LINK_CLOUDS, carve_subnets, validate_zones
 
     network = fleet.network
@@ -142,8 +142,6 @@ def network_checks(fleet: FleetSpec) -> Iterator[Problem]:
             ("network", "hybrid_links"),
             f"not supported on {fleet.cloud} (supported: {', '.join(HYBRID_LINK_CLOUDS)})",
         )
-    if fleet.cloud == "huaweicloud" and fleet.links and network.project_id is None:
-        yield ("network", "project_id"), "required on huaweicloud when the stack has links (Cloud Connect needs it)"
     for index, link in enumerate(fleet.links[1:], start=1):
         first = fleet.links[0]
         for key in ("charge_type", "qos"):

@@ -119,15 +119,6 @@ def test_bad_hybrid_link_fields(write_stack: WriteStack, key: str, value: Any, e
     assert expected in error.expectation
 
 
-def test_huaweicloud_links_need_a_project_id(write_stack: WriteStack) -> None:
-    config = bare("prod-cn-south")
-    del config[FLEET]["network"]["project_id"]
-    config[FLEET]["links"] = [{"stack": "prod-cn-north", "bandwidth_mbps": 100}]
-    error = load_error(write_stack("dev-x", config), "dev-x")
-    assert error.key_path == "fleet.network.project_id"
-    assert error.expectation == "required on huaweicloud when the stack has links (Cloud Connect needs it)"
-
-
 def test_links_share_one_qos_class(write_stack: WriteStack) -> None:
     config = bare("prod-cn-east")
     config[FLEET]["links"] = [
@@ -232,6 +223,16 @@ def test_this_stack_must_accept_the_peers_traffic(write_stack: WriteStack, monke
     assert (error.key_path, error.expectation) == (
         "fleet.network.peer_cidrs",
         "must include 10.21.0.0/16 (the CIDR of linked stack dev-b) so the model ports accept its traffic",
+    )
+
+
+def test_huaweicloud_links_need_a_project_id(write_stack: WriteStack, monkeypatch: pytest.MonkeyPatch) -> None:
+    local, peer = linked_pair(write_stack, like=HUAWEI, names=("dev-a", "dev-b"))
+    del local[FLEET]["network"]["project_id"]
+    error = plan_error(write_stack, monkeypatch, local, peer, ("dev-a", "dev-b"))
+    assert (error.key_path, error.expectation) == (
+        "fleet.network.project_id",
+        "required on huaweicloud when the stack has links (Cloud Connect needs it)",
     )
 
 
