@@ -317,13 +317,14 @@ def services_fit_placement(fleet: FleetSpec) -> Iterator[Problem]:
                 )
             vm_pools.setdefault(pool.name, index)
             continue
-        if pool.cluster is not None and not pool.cluster.create:
+        if pool.cluster is not None and not pool.cluster.create and pool.cluster.kubeconfig_key is None:
             # Without a kubeconfig the Kubernetes provider would fall back to the operator's ambient
             # context: deploying to whatever cluster that is must never happen silently.
             yield (
-                ("services", index, "pool"),
-                f"pool {pool.name!r} joins the existing cluster {pool.cluster.id!r}, whose kubeconfig the stack "
-                "cannot name yet; place the service on a pool whose cluster this stack creates (`create: true`)",
+                ("pools", fleet.pools.index(pool), "cluster", "kubeconfig_key"),
+                f"required: service {service.name!r} deploys to the existing cluster {pool.cluster.id!r}; name the "
+                "secret stack-config key holding its kubeconfig, or the service would land on whatever cluster "
+                "the operator's kube context points at",
             )
         cluster = pool.cluster.id if pool.cluster is not None and pool.cluster.id else pool.name
         key = (cluster, service.resolved_namespace)

@@ -114,8 +114,8 @@ def _service(fleet: dict[str, Any], **changes: Any) -> None:
         (
             "prod-cn-south",
             lambda f: f["pools"][0].update(cluster={"id": "c-0123456789", "version": "1.31"}),
-            "fleet.services[0].pool",
-            "pool 'ascend' joins the existing cluster 'c-0123456789', whose kubeconfig the stack cannot name yet",
+            "fleet.pools[0].cluster.kubeconfig_key",
+            "required: service 'autoglm' deploys to the existing cluster 'c-0123456789'",
         ),
         (
             "prod-cn-south",
@@ -174,6 +174,22 @@ def test_bad_serving_input_is_one_located_error(
     assert error.key_path == key_path
     assert expectation in error.expectation
     assert str(error).startswith(f"{error.file}: {key_path}: ")
+
+
+def test_a_service_on_an_existing_cluster_deploys_with_the_named_kubeconfig(write_stack: WriteStack) -> None:
+    config = reference_config("prod-cn-south")
+    config["inference-fleet:fleet"]["pools"][0]["cluster"] = {
+        "id": "c-0123456789",
+        "version": "1.31",
+        "kubeconfig_key": "ascend-kubeconfig",
+    }
+    config["inference-fleet:ascend-kubeconfig"] = "apiVersion: v1"
+    del config["inference-fleet:fleet"]["links"]
+    plan = Planner(write_stack("dev-x", config, like="prod-cn-south")).plan("dev-x")
+    provider = next(r for r in plan["resources"] if r["type"] == "pulumi:providers:kubernetes")
+    assert provider["name"] == "ascend-kubernetes"
+    assert provider["inputs"]["kubeconfig"] == "(sensitive value)"
+    assert any(r["type"] == "kubernetes:apps/v1:Deployment" for r in plan["resources"])
 
 
 def test_several_serving_problems_are_reported_at_once(write_stack: WriteStack) -> None:
