@@ -32,6 +32,9 @@ class GpuPool(pulumi.ComponentResource):
         "device_plugin_resource": "Kubernetes extended resource of the accelerator, e.g. nvidia.com/gpu.",
         "flavor": "Instance type/flavor of the nodes.",
         "placement": "standalone, scaling_group or kubernetes.",
+        "nodes": "Instances (standalone) or desired size of the group/pool.",
+        "max_nodes": "Most nodes the pool can scale to.",
+        "max_accelerators": "max_nodes x accelerators_per_node: the pool's accelerator ceiling.",
         "price_per_hour": "Catalog list price of one node-hour.",
         "currency": "Currency of price_per_hour.",
         "instance_ids": "Ids of standalone instances (empty for groups and node pools).",
@@ -135,6 +138,8 @@ class GpuPool(pulumi.ComponentResource):
         self.node_pool_id = placed.node_pool_id
         self.cluster_id = pulumi.Output.from_input(placed.cluster_id)
         self.kubeconfig = pulumi.Output.secret(placed.kubeconfig)
+        # Standalone instances never scale: the pool is exactly `count` nodes.
+        max_nodes = args.count if args.placement == "standalone" else args.size_range[1]
         outputs: dict[str, Any] = {
             "accelerator": self.accelerator,
             "accelerator_family": self.accelerator_family,
@@ -142,6 +147,9 @@ class GpuPool(pulumi.ComponentResource):
             "device_plugin_resource": self.device_plugin_resource,
             "flavor": self.flavor,
             "placement": self.placement,
+            "nodes": args.count,
+            "max_nodes": max_nodes,
+            "max_accelerators": max_nodes * offering.accelerators_per_node,
             "price_per_hour": offering.price_per_hour,
             "currency": offering.currency,
             "instance_ids": self.instance_ids,

@@ -173,6 +173,9 @@ def test_pool_resources_follow_the_fleet_rules(cloud: str, placement: str) -> No
     assert outputs["device_plugin_resource"] == "nvidia.com/gpu"
     assert outputs["placement"] == placement
     assert outputs["tuning_profile"] == "high-bdp"
+    expected_max = 3 if placement == "standalone" else 5
+    assert (outputs["nodes"], outputs["max_nodes"]) == (3, expected_max)
+    assert outputs["max_accelerators"] == expected_max * offering.accelerators_per_node
     # None-valued outputs (group_id of a node pool, ...) are left out of the plan document.
     assert set(GpuPool.OUTPUTS) - {"group_id", "node_pool_id", "cluster_id"} <= set(outputs) <= set(GpuPool.OUTPUTS)
 
