@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -47,6 +48,19 @@ _KINDS: dict[str, _Register] = {
 }
 
 
+ROLLOUT_MARGIN_SECONDS = 600
+"""Time beyond the model load for scheduling, image pull and one surge pod per replica."""
+
+
+def rollout_timeouts(startup_timeout_seconds: int) -> pulumi.CustomTimeouts:
+    """How long Pulumi waits for a Deployment to become ready: the model load plus a margin.
+
+    pulumi-kubernetes waits 10 minutes by default, less than a large model takes to load.
+    """
+    minutes = math.ceil((startup_timeout_seconds + ROLLOUT_MARGIN_SECONDS) / 60)
+    return pulumi.CustomTimeouts(create=f"{minutes}m", update=f"{minutes}m")
+
+
 class InferenceService(pulumi.ComponentResource):
     """Namespace, settings, stable (and canary) Deployment, Service, Ingress, HPA, PDB, optional ServiceMonitor.
 
@@ -86,7 +100,11 @@ class InferenceService(pulumi.ComponentResource):
         for item in objects:
             depends: list[pulumi.Resource] = [namespace_resource] if namespace_resource is not None else []
             options = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=depends)
-            if item.manifest["kind"] == "Deployment" and item.role == "deployment":
+            if item.manifest["kind"] == "Deployment":
+                options = pulumi.ResourceOptions.merge(
+                    options, pulumi.ResourceOptions(custom_timeouts=rollout_timeouts(args.startup_timeout_seconds))
+                )
+            if item.role == "deployment":
                 # The autoscaler owns the stable replica count once it runs.
                 options = pulumi.ResourceOptions.merge(
                     options, pulumi.ResourceOptions(ignore_changes=["spec.replicas"])

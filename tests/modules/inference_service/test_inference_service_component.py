@@ -19,6 +19,7 @@ from inferfleet_inference_service import (
     validate_manifest,
 )
 from inferfleet_inference_service.objects import settings_hash
+from inferfleet_inference_service.service import rollout_timeouts
 
 from inferfleet.errors import EngineError
 from inferfleet.plan import plan_program
@@ -343,3 +344,32 @@ def test_explicit_pull_secrets_override_the_cloud_and_are_validated() -> None:
         InferenceService("autoglm", _args(image_pull_secrets=["Bad Secret"]))
     with pytest.raises(ValueError, match="cloud: 'azure' is not one of"):
         InferenceService("autoglm", _args(cloud="azure"))
+
+
+@pytest.mark.parametrize(("startup", "minutes"), [(900, "25m"), (60, "11m"), (3600, "70m")])
+def test_pulumi_waits_for_the_model_to_load_before_failing_a_rollout(startup: int, minutes: str) -> None:
+    timeouts = rollout_timeouts(startup)
+    assert (timeouts.create, timeouts.update) == (minutes, minutes)
+
+
+def test_both_tracks_register_with_the_rollout_timeouts() -> None:
+    from inferfleet.plan.runtime import run_program
+
+    def program() -> None:
+        provider = k8s.Provider("cluster", kubeconfig=pulumi.Output.secret("apiVersion: v1"))
+        args = _args(canary=CanaryArgs(image=NEXT), startup_timeout_seconds=1800)
+        InferenceService("autoglm", args, pulumi.ResourceOptions(provider=provider))
+
+    def no_siblings(name: str) -> dict[str, Any]:
+        raise AssertionError(f"no stack reference expected, got {name}")
+
+    capture = run_program(program, project="inference-fleet", stack="t", config={}, resolve_stack_outputs=no_siblings)
+    deployments = {
+        r.request.name: r.request.customTimeouts
+        for r in capture.registrations
+        if r.request.type == "kubernetes:apps/v1:Deployment"
+    }
+    assert {name: (t.create, t.update) for name, t in deployments.items()} == {
+        "autoglm-deployment": ("40m", "40m"),
+        "autoglm-canary-deployment": ("40m", "40m"),
+    }
