@@ -92,16 +92,23 @@ def _compose_interconnect(
     protect: bool,
 ) -> Interconnect:
     """Peers arrive through StackReferences (offline: from the sibling stacks' own plans)."""
-    from inferfleet_vpc import HybridLink, Interconnect, InterconnectArgs, NetworkEnd, PeerLink, needs_peer_providers
+    from inferfleet_vpc import (
+        HybridLinkArgs,
+        Interconnect,
+        InterconnectArgs,
+        NetworkEndArgs,
+        PeerLinkArgs,
+        needs_peer_providers,
+    )
 
-    peers: list[PeerLink] = []
+    peers: list[PeerLinkArgs] = []
     peer_providers: dict[str, pulumi.ProviderResource] = {}
     for link in fleet.links:
         reference = pulumi.StackReference(f"{pulumi.get_organization()}/{pulumi.get_project()}/{link.stack}")
         region = reference.require_output("region")
         peers.append(
-            PeerLink(
-                peer=NetworkEnd(
+            PeerLinkArgs(
+                peer=NetworkEndArgs(
                     name=link.stack,
                     region=region,
                     vpc_id=reference.require_output("vpc_id"),
@@ -121,7 +128,7 @@ def _compose_interconnect(
     network = fleet.network
     args = InterconnectArgs(
         cloud=fleet.cloud,
-        local=NetworkEnd(
+        local=NetworkEndArgs(
             name=stack,
             region=fleet.region,
             vpc_id=vpc.vpc_id,
@@ -132,7 +139,7 @@ def _compose_interconnect(
         ),
         peers=tuple(peers),
         hybrid_links=tuple(
-            HybridLink(
+            HybridLinkArgs(
                 name=line.name,
                 access_point_id=line.access_point_id,
                 line_operator=line.line_operator,

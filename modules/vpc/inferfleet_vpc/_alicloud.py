@@ -9,7 +9,7 @@ import pulumi
 import pulumi_alicloud as ali
 
 from inferfleet_vpc._cloud import BuiltInterconnect, BuiltNetwork, Children
-from inferfleet_vpc.args import HybridLink, InterconnectArgs, NetworkEnd, Rule, VpcArgs
+from inferfleet_vpc.args import HybridLinkArgs, InterconnectArgs, NetworkEndArgs, Rule, VpcArgs
 
 PAYMENT_TYPES = {"postpaid": "PostPaid", "prepaid": "PrePaid"}
 """CEN bandwidth package `payment_type` per spec charge type."""
@@ -157,7 +157,7 @@ class AliCloud:
                 opts=children.opts(parent=cen),
             )
 
-        def attach_vpc(end: NetworkEnd) -> ali.cen.InstanceAttachment:
+        def attach_vpc(end: NetworkEndArgs) -> ali.cen.InstanceAttachment:
             return attach(end.name, end.vpc_id, "VPC", end.region)
 
         local = attach_vpc(args.local)
@@ -194,7 +194,7 @@ class AliCloud:
         return BuiltInterconnect(interconnect_id=cen.id, attachment_ids=attachments)
 
     def _express_connect(
-        self, name: str, line: HybridLink, tags: Mapping[str, str], children: Children
+        self, name: str, line: HybridLinkArgs, tags: Mapping[str, str], children: Children
     ) -> ali.expressconnect.VirtualBorderRouter:
         prefix = f"{name}-{line.name}"
         connection = ali.expressconnect.PhysicalConnection(

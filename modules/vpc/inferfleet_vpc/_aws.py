@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from inferfleet_vpc._cloud import BuiltInterconnect, BuiltNetwork, Children, required
-from inferfleet_vpc.args import InterconnectArgs, NetworkEnd, Rule, VpcArgs
+from inferfleet_vpc.args import InterconnectArgs, NetworkEndArgs, Rule, VpcArgs
 
 RULE_PROTOCOLS = {"tcp": "tcp", "all": "-1"}
 
@@ -113,7 +113,7 @@ class Aws:
         peer_providers: Mapping[str, pulumi.ProviderResource],
     ) -> BuiltInterconnect:
         def transit_gateway(
-            end: NetworkEnd, provider: pulumi.ProviderResource | None
+            end: NetworkEndArgs, provider: pulumi.ProviderResource | None
         ) -> tuple[aws.ec2transitgateway.TransitGateway, aws.ec2transitgateway.VpcAttachment]:
             # Associations and propagations on: each VPC attachment's CIDR is reachable through its own TGW.
             gateway = aws.ec2transitgateway.TransitGateway(
@@ -138,8 +138,8 @@ class Aws:
             key: str,
             *,
             gateway: aws.ec2transitgateway.TransitGateway,
-            from_end: NetworkEnd,
-            to_end: NetworkEnd,
+            from_end: NetworkEndArgs,
+            to_end: NetworkEndArgs,
             peering: pulumi.Input[str],
             after: list[pulumi.Resource],
             provider: pulumi.ProviderResource | None,

@@ -10,7 +10,7 @@ import pulumi_huaweicloud as hw
 
 from inferfleet_vpc import _huaweicloud_cc as cc
 from inferfleet_vpc._cloud import BuiltInterconnect, BuiltNetwork, Children, required
-from inferfleet_vpc.args import InterconnectArgs, NetworkEnd, Rule, VpcArgs
+from inferfleet_vpc.args import InterconnectArgs, NetworkEndArgs, Rule, VpcArgs
 
 NAT_SPEC = "1"
 """Small NAT gateway (up to 10,000 connections)."""
@@ -125,7 +125,7 @@ class HuaweiCloud:
         del peer_providers  # Cloud Connect is global: network instances name their region.
         connection = hw.cc.Connection(f"{name}-connection", name=name, tags=dict(args.tags), opts=children.opts())
 
-        def attach(end: NetworkEnd) -> hw.cc.NetworkInstance:
+        def attach(end: NetworkEndArgs) -> hw.cc.NetworkInstance:
             return hw.cc.NetworkInstance(
                 f"{name}-attach-{end.name}",
                 cloud_connection_id=connection.id,

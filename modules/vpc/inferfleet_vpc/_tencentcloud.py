@@ -9,7 +9,7 @@ import pulumi
 import tencentcloud_iac_pulumi as tc
 
 from inferfleet_vpc._cloud import BuiltInterconnect, BuiltNetwork, Children
-from inferfleet_vpc.args import HybridLink, InterconnectArgs, NetworkEnd, Rule, VpcArgs
+from inferfleet_vpc.args import HybridLinkArgs, InterconnectArgs, NetworkEndArgs, Rule, VpcArgs
 
 QOS = {"platinum": "PT", "gold": "AU", "silver": "AG"}
 CHARGE_TYPES = {"postpaid": "POSTPAID", "prepaid": "PREPAID"}
@@ -142,7 +142,7 @@ class TencentCloud:
                 opts=children.opts(parent=ccn),
             )
 
-        def attach_vpc(end: NetworkEnd) -> tc.ccn.AttachmentV2:
+        def attach_vpc(end: NetworkEndArgs) -> tc.ccn.AttachmentV2:
             return attach(end.name, end.vpc_id, "VPC", end.region)
 
         local = attach_vpc(args.local)
@@ -163,7 +163,9 @@ class TencentCloud:
             attachments[line.name] = attach(line.name, gateway.id, "DIRECTCONNECT", args.local.region).id
         return BuiltInterconnect(interconnect_id=ccn.id, attachment_ids=attachments)
 
-    def _direct_connect(self, name: str, line: HybridLink, ccn: tc.ccn.Instance, children: Children) -> tc.dc.Gateway:
+    def _direct_connect(
+        self, name: str, line: HybridLinkArgs, ccn: tc.ccn.Instance, children: Children
+    ) -> tc.dc.Gateway:
         prefix = f"{name}-{line.name}"
         connection = tc.dc.Instance(
             f"{prefix}-line",

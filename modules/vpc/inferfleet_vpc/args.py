@@ -79,7 +79,7 @@ class VpcArgs:
 
 
 @dataclass(frozen=True, kw_only=True)
-class NetworkEnd:
+class NetworkEndArgs:
     """One VPC at an end of a link: the local stack's, or a peer's read through a StackReference."""
 
     name: str = field(metadata=_doc("Short name of the end (the stack name); names its attachments. Required."))
@@ -98,10 +98,10 @@ class NetworkEnd:
 
 
 @dataclass(frozen=True, kw_only=True)
-class PeerLink:
+class PeerLinkArgs:
     """A link from the local VPC to one peer VPC."""
 
-    peer: NetworkEnd = field(metadata=_doc("The peer's VPC. Required."))
+    peer: NetworkEndArgs = field(metadata=_doc("The peer's VPC. Required."))
     bandwidth_mbps: int = field(
         metadata=_doc(
             "Cross-region bandwidth in Mbit/s, > 0 (aws transit gateway peering has no limit to set). Required."
@@ -110,7 +110,7 @@ class PeerLink:
 
 
 @dataclass(frozen=True, kw_only=True)
-class HybridLink:
+class HybridLinkArgs:
     """A dedicated line from an on-premises IDC into the interconnect (Express Connect / Direct Connect)."""
 
     name: str = field(metadata=_doc("Short name of the IDC, e.g. idc-sh1; names the line's resources. Required."))
@@ -135,9 +135,11 @@ class InterconnectArgs:
     """Private cross-region links from the local VPC to peer VPCs of the same cloud, and hybrid lines."""
 
     cloud: Cloud = field(metadata=_doc("Cloud: huaweicloud, alicloud, tencentcloud or aws. Required."))
-    local: NetworkEnd = field(metadata=_doc("The local stack's VPC. Required."))
-    peers: Sequence[PeerLink] = field(default=(), metadata=_doc("Links to peer VPCs in other regions. Default: ()."))
-    hybrid_links: Sequence[HybridLink] = field(
+    local: NetworkEndArgs = field(metadata=_doc("The local stack's VPC. Required."))
+    peers: Sequence[PeerLinkArgs] = field(
+        default=(), metadata=_doc("Links to peer VPCs in other regions. Default: ().")
+    )
+    hybrid_links: Sequence[HybridLinkArgs] = field(
         default=(), metadata=_doc("Dedicated lines to IDCs (alicloud, tencentcloud). Default: ().")
     )
     charge_type: Literal["postpaid", "prepaid"] = field(

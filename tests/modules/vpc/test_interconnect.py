@@ -7,14 +7,14 @@ from typing import Any
 
 import pulumi
 import pytest
-from inferfleet_vpc import HybridLink, Interconnect, InterconnectArgs, NetworkEnd, PeerLink
+from inferfleet_vpc import HybridLinkArgs, Interconnect, InterconnectArgs, NetworkEndArgs, PeerLinkArgs
 from vpc_helpers import CLOUDS, SDK, TAGS, ancestors, of_type, one
 
 from inferfleet.plan import plan_program
 
 LOCAL_CIDR = "10.20.0.0/16"
 PEER_CIDR = "10.21.0.0/16"
-IDC = HybridLink(
+IDC = HybridLinkArgs(
     name="idc1",
     access_point_id="ap-1",
     line_operator="CT",
@@ -37,17 +37,17 @@ def plan_link(cloud: str, *, hybrid: bool = False, protect: bool = True, **overr
     if cloud == "huaweicloud":
         ends = {"project_id": "project-{}"}
 
-    def end(name: str, region: str, cidr: str) -> NetworkEnd:
+    def end(name: str, region: str, cidr: str) -> NetworkEndArgs:
         values = {
             key: (tuple(v.format(name) for v in value) if isinstance(value, tuple) else value and value.format(name))
             for key, value in ends.items()
         }
-        return NetworkEnd(name=name, region=region, vpc_id=f"vpc-{name}", cidr=cidr, **values)
+        return NetworkEndArgs(name=name, region=region, vpc_id=f"vpc-{name}", cidr=cidr, **values)
 
     args = InterconnectArgs(
         cloud=cloud,  # type: ignore[arg-type]
         local=end("south", facts.region, LOCAL_CIDR),
-        peers=(PeerLink(peer=end("north", facts.peer_region, PEER_CIDR), bandwidth_mbps=200),),
+        peers=(PeerLinkArgs(peer=end("north", facts.peer_region, PEER_CIDR), bandwidth_mbps=200),),
         hybrid_links=(IDC,) if hybrid else (),
         charge_type="postpaid",
         qos="platinum",
@@ -225,9 +225,9 @@ def test_aws_links_need_a_provider_for_each_peer() -> None:
     errors: list[ValueError] = []
 
     def program() -> None:
-        end = NetworkEnd(name="a", region="us-west-2", vpc_id="v", cidr=LOCAL_CIDR, route_table_id="r")
-        peer = NetworkEnd(name="b", region="us-east-1", vpc_id="w", cidr=PEER_CIDR, route_table_id="s")
-        args = InterconnectArgs(cloud="aws", local=end, peers=(PeerLink(peer=peer, bandwidth_mbps=1),))
+        end = NetworkEndArgs(name="a", region="us-west-2", vpc_id="v", cidr=LOCAL_CIDR, route_table_id="r")
+        peer = NetworkEndArgs(name="b", region="us-east-1", vpc_id="w", cidr=PEER_CIDR, route_table_id="s")
+        args = InterconnectArgs(cloud="aws", local=end, peers=(PeerLinkArgs(peer=peer, bandwidth_mbps=1),))
         try:
             Interconnect("links", args)
         except ValueError as error:
@@ -242,9 +242,9 @@ def test_aws_china_to_global_registers_nothing() -> None:
     errors: list[ValueError] = []
 
     def program() -> None:
-        end = NetworkEnd(name="a", region="cn-north-1", vpc_id="v", cidr=LOCAL_CIDR, route_table_id="r")
-        peer = NetworkEnd(name="b", region="us-west-2", vpc_id="w", cidr=PEER_CIDR, route_table_id="s")
-        args = InterconnectArgs(cloud="aws", local=end, peers=(PeerLink(peer=peer, bandwidth_mbps=1),))
+        end = NetworkEndArgs(name="a", region="cn-north-1", vpc_id="v", cidr=LOCAL_CIDR, route_table_id="r")
+        peer = NetworkEndArgs(name="b", region="us-west-2", vpc_id="w", cidr=PEER_CIDR, route_table_id="s")
+        args = InterconnectArgs(cloud="aws", local=end, peers=(PeerLinkArgs(peer=peer, bandwidth_mbps=1),))
         try:
             Interconnect("links", args, peer_providers={})
         except ValueError as error:

@@ -2,7 +2,7 @@
 
 import pulumi
 import pulumi_alicloud as ali
-from inferfleet_vpc import HybridLink, Interconnect, InterconnectArgs, NetworkEnd, PeerLink, Vpc, VpcArgs
+from inferfleet_vpc import HybridLinkArgs, Interconnect, InterconnectArgs, NetworkEndArgs, PeerLinkArgs, Vpc, VpcArgs
 
 config = pulumi.Config()
 tags = {
@@ -45,15 +45,15 @@ links = Interconnect(
     "shanghai-links",
     InterconnectArgs(
         cloud="alicloud",
-        local=NetworkEnd(name="shanghai", region="cn-shanghai", vpc_id=shanghai.vpc_id, cidr=shanghai.vpc_cidr),
+        local=NetworkEndArgs(name="shanghai", region="cn-shanghai", vpc_id=shanghai.vpc_id, cidr=shanghai.vpc_cidr),
         peers=(
-            PeerLink(
-                peer=NetworkEnd(name="beijing", region="cn-beijing", vpc_id=beijing.vpc_id, cidr=beijing.vpc_cidr),
+            PeerLinkArgs(
+                peer=NetworkEndArgs(name="beijing", region="cn-beijing", vpc_id=beijing.vpc_id, cidr=beijing.vpc_cidr),
                 bandwidth_mbps=200,
             ),
         ),
         hybrid_links=(
-            HybridLink(
+            HybridLinkArgs(
                 name="idc-sh1",
                 access_point_id=config.require("access_point_id"),
                 line_operator="CT",

@@ -2,7 +2,7 @@
 
 import pulumi
 import pulumi_aws as aws
-from inferfleet_vpc import Interconnect, InterconnectArgs, NetworkEnd, PeerLink, Vpc, VpcArgs
+from inferfleet_vpc import Interconnect, InterconnectArgs, NetworkEndArgs, PeerLinkArgs, Vpc, VpcArgs
 
 tags = {
     "team": "inference-platform",
@@ -21,8 +21,8 @@ def network(name: str, provider: aws.Provider, *, cidr: str, peer: str, zones: t
     return Vpc(name, args, opts=pulumi.ResourceOptions(provider=provider))
 
 
-def end(name: str, region: str, vpc: Vpc) -> NetworkEnd:
-    return NetworkEnd(
+def end(name: str, region: str, vpc: Vpc) -> NetworkEndArgs:
+    return NetworkEndArgs(
         name=name,
         region=region,
         vpc_id=vpc.vpc_id,
@@ -39,7 +39,7 @@ links = Interconnect(
     InterconnectArgs(
         cloud="aws",
         local=end("west", "us-west-2", west),
-        peers=(PeerLink(peer=end("east", "us-east-1", east), bandwidth_mbps=1000),),
+        peers=(PeerLinkArgs(peer=end("east", "us-east-1", east), bandwidth_mbps=1000),),
         tags=tags,
     ),
     opts=pulumi.ResourceOptions(provider=west_provider),

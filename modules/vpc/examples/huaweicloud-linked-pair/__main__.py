@@ -2,7 +2,7 @@
 
 import pulumi
 import pulumi_huaweicloud as hw
-from inferfleet_vpc import Interconnect, InterconnectArgs, NetworkEnd, PeerLink, Vpc, VpcArgs
+from inferfleet_vpc import Interconnect, InterconnectArgs, NetworkEndArgs, PeerLinkArgs, Vpc, VpcArgs
 
 config = pulumi.Config()
 tags = {
@@ -43,7 +43,7 @@ links = Interconnect(
     "south-north",
     InterconnectArgs(
         cloud="huaweicloud",
-        local=NetworkEnd(
+        local=NetworkEndArgs(
             name="south",
             region="cn-south-1",
             vpc_id=south.vpc_id,
@@ -51,8 +51,8 @@ links = Interconnect(
             project_id=config.require("south_project_id"),
         ),
         peers=(
-            PeerLink(
-                peer=NetworkEnd(
+            PeerLinkArgs(
+                peer=NetworkEndArgs(
                     name="north",
                     region="cn-north-4",
                     vpc_id=north.vpc_id,

@@ -2,7 +2,7 @@
 
 import pulumi
 import tencentcloud_iac_pulumi as tc
-from inferfleet_vpc import HybridLink, Interconnect, InterconnectArgs, NetworkEnd, PeerLink, Vpc, VpcArgs
+from inferfleet_vpc import HybridLinkArgs, Interconnect, InterconnectArgs, NetworkEndArgs, PeerLinkArgs, Vpc, VpcArgs
 
 config = pulumi.Config()
 tags = {
@@ -43,15 +43,17 @@ links = Interconnect(
     "guangzhou-links",
     InterconnectArgs(
         cloud="tencentcloud",
-        local=NetworkEnd(name="guangzhou", region="ap-guangzhou", vpc_id=guangzhou.vpc_id, cidr=guangzhou.vpc_cidr),
+        local=NetworkEndArgs(name="guangzhou", region="ap-guangzhou", vpc_id=guangzhou.vpc_id, cidr=guangzhou.vpc_cidr),
         peers=(
-            PeerLink(
-                peer=NetworkEnd(name="shanghai", region="ap-shanghai", vpc_id=shanghai.vpc_id, cidr=shanghai.vpc_cidr),
+            PeerLinkArgs(
+                peer=NetworkEndArgs(
+                    name="shanghai", region="ap-shanghai", vpc_id=shanghai.vpc_id, cidr=shanghai.vpc_cidr
+                ),
                 bandwidth_mbps=100,
             ),
         ),
         hybrid_links=(
-            HybridLink(
+            HybridLinkArgs(
                 name="idc-gz1",
                 access_point_id=config.require("access_point_id"),
                 line_operator="ChinaTelecom",
