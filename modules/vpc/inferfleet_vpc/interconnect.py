@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 import pulumi
 
 from inferfleet_vpc._cloud import Children, cloud_network
-from inferfleet_vpc.args import InterconnectArgs, validate_interconnect_args
+from inferfleet_vpc.args import InterconnectArgs, PeerLinkArgs, validate_interconnect_args, validate_link_regions
 
 PEER_SIDE_PROVIDER_CLOUDS = frozenset({"aws"})
 """Clouds whose links create resources inside the peer's region, so they need a provider per peer."""
@@ -16,6 +17,31 @@ PEER_SIDE_PROVIDER_CLOUDS = frozenset({"aws"})
 
 def needs_peer_providers(cloud: str) -> bool:
     return cloud in PEER_SIDE_PROVIDER_CLOUDS
+
+
+def _checked_regions(args: InterconnectArgs) -> tuple[PeerLinkArgs, ...]:
+    """Peers whose region is an output (a StackReference) get it checked once it resolves.
+
+    Static regions were checked up front; every link resource reads the checked output, so a
+    China <-> global AWS pair fails the update before any of them is created.
+    """
+
+    def checked(regions: Sequence[str]) -> str:
+        local, peer = regions
+        validate_link_regions(args.cloud, local, peer)
+        return peer
+
+    return tuple(
+        link
+        if isinstance(args.local.region, str) and isinstance(link.peer.region, str)
+        else dataclasses.replace(
+            link,
+            peer=dataclasses.replace(
+                link.peer, region=pulumi.Output.all(args.local.region, link.peer.region).apply(checked)
+            ),
+        )
+        for link in args.peers
+    )
 
 
 class Interconnect(pulumi.ComponentResource):
@@ -53,6 +79,7 @@ class Interconnect(pulumi.ComponentResource):
                 raise ValueError(f"peer_providers: {args.cloud} links need a provider for each peer, missing {missing}")
         super().__init__("inferfleet:vpc:Interconnect", name, None, opts)
         children = Children(parent=self, provider=opts.provider if opts else None, protect=args.protect)
+        args = dataclasses.replace(args, peers=_checked_regions(args))
         built = cloud_network(args.cloud).interconnect(name, args, children, providers)
         self.interconnect_id = built.interconnect_id
         self.attachment_ids = dict(built.attachment_ids)

@@ -10,6 +10,7 @@ import pytest
 from inferfleet_vpc import HybridLinkArgs, Interconnect, InterconnectArgs, NetworkEndArgs, PeerLinkArgs
 from vpc_helpers import CLOUDS, SDK, TAGS, ancestors, of_type, one
 
+from inferfleet.errors import EngineError
 from inferfleet.plan import plan_program
 
 LOCAL_CIDR = "10.20.0.0/16"
@@ -310,3 +311,34 @@ def test_alicloud_vbr_is_attached_to_the_cen_with_bgp_to_the_idc() -> None:
 def test_unprotected_when_asked() -> None:
     plan = plan_link("alicloud", protect=False)
     assert not any(r["options"]["protect"] for r in plan["resources"])
+
+
+def test_a_peer_region_from_a_stack_reference_is_checked_when_it_resolves() -> None:
+    def program() -> None:
+        reference = pulumi.StackReference("organization/inference-fleet/prod-cn-aws")
+        end = NetworkEndArgs(name="a", region="us-west-2", vpc_id="v", cidr=LOCAL_CIDR, route_table_id="r")
+        peer = NetworkEndArgs(
+            name="b", region=reference.require_output("region"), vpc_id="w", cidr=PEER_CIDR, route_table_id="s"
+        )
+        args = InterconnectArgs(cloud="aws", local=end, peers=(PeerLinkArgs(peer=peer, bandwidth_mbps=1),))
+        provider = importlib.import_module("pulumi_aws").Provider("peer", region="cn-north-1")
+        Interconnect("links", args, peer_providers={"b": provider})
+
+    with pytest.raises(EngineError, match=r"AWS China \(cn-north-1, cn-northwest-1\) cannot peer with global AWS"):
+        plan_program(program, stack_outputs={"prod-cn-aws": {"region": "cn-north-1"}})
+
+
+def test_a_resolved_peer_region_reaches_the_link_resources() -> None:
+    def program() -> None:
+        reference = pulumi.StackReference("organization/inference-fleet/prod-us-east")
+        end = NetworkEndArgs(name="a", region="us-west-2", vpc_id="v", cidr=LOCAL_CIDR, route_table_id="r")
+        peer = NetworkEndArgs(
+            name="b", region=reference.require_output("region"), vpc_id="w", cidr=PEER_CIDR, route_table_id="s"
+        )
+        args = InterconnectArgs(cloud="aws", local=end, peers=(PeerLinkArgs(peer=peer, bandwidth_mbps=1),))
+        provider = importlib.import_module("pulumi_aws").Provider("peer", region="us-east-1")
+        Interconnect("links", args, peer_providers={"b": provider})
+
+    plan = plan_program(program, stack_outputs={"prod-us-east": {"region": "us-east-1"}})
+    peering = one(plan, "aws:ec2transitgateway/peeringAttachment:PeeringAttachment")
+    assert peering["inputs"]["peerRegion"] == "us-east-1"

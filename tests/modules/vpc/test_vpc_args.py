@@ -253,4 +253,3 @@ def test_every_field_is_documented_with_its_default(args_class: type) -> None:
         required = field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
         assert doc.endswith("Required." if required else "."), (args_class.__name__, field.name)
         assert required or "Default: " in doc, (args_class.__name__, field.name)
-
