@@ -105,7 +105,7 @@ class PlanMonitor:
     def GetDeploymentInfo(self, request: Any) -> Any:  # noqa: N802
         from pulumi.runtime.mocks import MockMonitor
 
-        return MockMonitor.GetDeploymentInfo(self, request)  # type: ignore[arg-type]
+        return MockMonitor.GetDeploymentInfo(self, request)  # type: ignore[arg-type,no-untyped-call]
 
     def RegisterPackage(self, request: Any) -> Any:  # noqa: N802
         from pulumi.runtime.proto import resource_pb2
@@ -161,7 +161,7 @@ def _run(
     monitor = PlanMonitor(project, stack, resolve_stack_outputs)
     features = set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures)
     settings.configure(
-        mocks.MockSettings(
+        mocks.MockSettings(  # type: ignore[no-untyped-call]
             monitor=monitor,
             monitor_features=features,
             engine=mocks.MockEngine(None),

@@ -15,6 +15,7 @@ import importlib
 import inspect
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,12 +98,16 @@ def generate(module_dir: Path) -> ModuleDocs:
     return ModuleDocs(package=package, inputs=inputs_table(package), outputs=outputs_table(package))
 
 
+def _replacement(body: str) -> Callable[[re.Match[str]], str]:
+    return lambda match: f"{match.group(1)}{body}\n{match.group(2)}"
+
+
 def rewrite(readme: str, docs: ModuleDocs) -> str:
     for marker, body in (("INPUTS", docs.inputs), ("OUTPUTS", docs.outputs)):
         pattern = re.compile(rf"(<!-- BEGIN_{marker} -->\n).*?(<!-- END_{marker} -->)", re.DOTALL)
         if not pattern.search(readme):
             raise ValueError(f"README has no <!-- BEGIN_{marker} --> ... <!-- END_{marker} --> block")
-        readme = pattern.sub(lambda match, body=body: f"{match.group(1)}{body}\n{match.group(2)}", readme)
+        readme = pattern.sub(_replacement(body), readme)
     return readme
 
 
