@@ -11,7 +11,8 @@ from inferfleet_gpu_instance._cloud import Placed, PoolContext, kubeconfig_yaml,
 from inferfleet_gpu_instance.args import zones_for
 
 VOLUME_TYPE = "gp3"
-ROOT_DEVICE = "/dev/xvda"
+EKS_ROOT_DEVICE = "/dev/xvda"
+"""Root device of the EKS-optimized AL2023 AMIs the node group's ami_type selects."""
 DATA_DEVICE = "/dev/sdf"
 CLUSTER_POLICIES = ("AmazonEKSClusterPolicy",)
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
@@ -60,7 +61,12 @@ class AwsCompute:
 
     def scaling_group(self, ctx: PoolContext) -> Placed:
         args = ctx.args
-        template = _launch_template(ctx, image_id=ctx.image, instance_type=ctx.offering.flavor)
+        template = _launch_template(
+            ctx,
+            image_id=ctx.image,
+            instance_type=ctx.offering.flavor,
+            root_device=ctx.vm_root_device or EKS_ROOT_DEVICE,
+        )
         low, high = args.size_range
         group = aws.autoscaling.Group(
             f"{ctx.name}-group",
@@ -119,7 +125,7 @@ class AwsCompute:
         node_role, node_attachments = _role(ctx, "node", "ec2.amazonaws.com", NODE_POLICIES)
         # EKS merges a MIME multipart launch-template user data with its own bootstrap; image and
         # instance type stay on the node group (ami_type), so the template carries neither.
-        template = _launch_template(ctx, image_id=None, instance_type=None)
+        template = _launch_template(ctx, image_id=None, instance_type=None, root_device=EKS_ROOT_DEVICE)
         low, high = args.size_range
         node_group = aws.eks.NodeGroup(
             f"{ctx.name}-node-group",
@@ -145,9 +151,11 @@ class AwsCompute:
         return Placed(node_pool_id=node_group.id, cluster_id=cluster_id, kubeconfig=kubeconfig)
 
 
-def _launch_template(ctx: PoolContext, *, image_id: str | None, instance_type: str | None) -> aws.ec2.LaunchTemplate:
+def _launch_template(
+    ctx: PoolContext, *, image_id: str | None, instance_type: str | None, root_device: str
+) -> aws.ec2.LaunchTemplate:
     args = ctx.args
-    devices = [(ROOT_DEVICE, args.system_disk_gb)] + ([(DATA_DEVICE, args.data_disk_gb)] if args.data_disk_gb else [])
+    devices = [(root_device, args.system_disk_gb)] + ([(DATA_DEVICE, args.data_disk_gb)] if args.data_disk_gb else [])
     return aws.ec2.LaunchTemplate(
         f"{ctx.name}-launch-template",
         name=ctx.cloud_name,

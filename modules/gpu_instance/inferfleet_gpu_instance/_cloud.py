@@ -25,6 +25,8 @@ class PoolContext:
     args: GpuPoolArgs
     offering: Offering
     image: str
+    vm_root_device: str
+    """Root device of the VM image where a launch template must name it ('' when the catalog has none)."""
     zones: list[str]
     user_data: UserData
     node_labels: dict[str, str]

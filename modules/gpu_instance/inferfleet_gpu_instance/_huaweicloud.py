@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pulumi
 import pulumi_huaweicloud as hw
 
@@ -11,6 +13,7 @@ from inferfleet_gpu_instance.args import zones_for
 DISK_TYPE = "SSD"
 CLUSTER_FLAVOR = "cce.s2.small"
 """HA control plane (three masters) for up to 50 nodes."""
+_IMAGE_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 CCE_MIN_DATA_VOLUME_GB = 100
 """CCE needs a data volume of at least 100 GB for the container runtime."""
 
@@ -25,7 +28,9 @@ class HuaweiCompute:
                 f"{ctx.name}-node-{index}",
                 name=f"{ctx.cloud_name}-{index}",
                 flavor_id=ctx.offering.flavor,
-                image_id=ctx.image,
+                # ECS takes an image by id (a UUID) or by its public name.
+                image_id=ctx.image if _IMAGE_ID.match(ctx.image) else None,
+                image_name=None if _IMAGE_ID.match(ctx.image) else ctx.image,
                 availability_zone=zone,
                 networks=[hw.ecs.InstanceNetworkArgs(uuid=ctx.subnet(zone))],
                 security_group_ids=[args.security_group_id],

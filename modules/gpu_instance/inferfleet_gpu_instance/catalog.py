@@ -67,6 +67,8 @@ class Images:
     """Image of standalone instances and scaling groups."""
     node_os: str
     """OS (or image type) of managed Kubernetes node pools."""
+    vm_root_device: str = ""
+    """Root device name of the `vm` image, where a launch template must name it (AWS)."""
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,7 @@ def parse_catalog(document: Any, source: str) -> Catalog:
             images[(cloud, family)] = Images(
                 vm=reader.text(entry, image_where, "vm", empty=True),
                 node_os=reader.text(entry, image_where, "node_os", empty=True),
+                vm_root_device=reader.text({"vm_root_device": ""} | entry, image_where, "vm_root_device", empty=True),
             )
         for index, raw_row in enumerate(reader.sequence(section.get("offerings"), f"{where}.offerings")):
             rows.extend(

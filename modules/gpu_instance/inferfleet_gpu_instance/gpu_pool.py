@@ -118,6 +118,7 @@ class GpuPool(pulumi.ComponentResource):
             args=args,
             offering=offering,
             image=image,
+            vm_root_device=images.vm_root_device,
             zones=zones,
             user_data=user_data,
             node_labels=self.node_labels,

@@ -308,3 +308,23 @@ def test_bad_args_fail_before_anything_is_registered(overrides: dict[str, Any], 
     with pytest.raises(EngineError) as caught:
         plan_pool(pool_args("aws", "standalone", **overrides))
     assert message in str(caught.value)
+
+
+def test_aws_launch_templates_resize_the_root_device_of_their_image() -> None:
+    group_plan, _ = plan_pool(pool_args("aws", "scaling_group"))
+    node_plan, _ = plan_pool(pool_args("aws", "kubernetes"))
+    for plan, root in ((group_plan, "/dev/sda1"), (node_plan, "/dev/xvda")):
+        (template,) = [r for r in children(plan) if r["type"] == "aws:ec2/launchTemplate:LaunchTemplate"]
+        devices = [(m["deviceName"], m["ebs"]["volumeSize"]) for m in template["inputs"]["blockDeviceMappings"]]
+        assert devices == [(root, 100), ("/dev/sdf", 200)]
+    (group_template,) = [r for r in children(group_plan) if r["type"] == "aws:ec2/launchTemplate:LaunchTemplate"]
+    assert group_template["inputs"]["imageId"].startswith("resolve:ssm:/aws/service/deeplearning/")
+
+
+@pytest.mark.parametrize(
+    ("image", "argument"), [("HCE OS 2.0 GPU", "imageName"), ("0b1c3e5f-8d2a-4c6e-9f10-1a2b3c4d5e6f", "imageId")]
+)
+def test_huawei_instances_take_an_image_by_name_or_id(image: str, argument: str) -> None:
+    plan, _ = plan_pool(pool_args("huaweicloud", "standalone", image=image))
+    instance = next(r for r in children(plan) if r["type"] == "huaweicloud:Ecs/instance:Instance")
+    assert instance["inputs"][argument] == image
