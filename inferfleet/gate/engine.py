@@ -227,10 +227,10 @@ class OpaEngine:
             raise EngineError(f"lost OPA at {self.url}{self._process_note()}: {exc}") from exc
         except requests.HTTPError as exc:
             raise EngineError(f"OPA at {self.url} refused the query: {_error_text(exc)}") from exc
+        except requests.exceptions.JSONDecodeError as exc:
+            raise EngineError(f"OPA at {self.url} answered something that is not JSON: {exc}") from exc
         except requests.RequestException as exc:
             raise EngineError(f"OPA at {self.url} failed: {exc}") from exc
-        except ValueError as exc:  # the body was not JSON
-            raise EngineError(f"OPA at {self.url} answered something that is not JSON: {exc}") from exc
         return parse_answer(answer, self.url)
 
     def _process_note(self) -> str:

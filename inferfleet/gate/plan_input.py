@@ -65,7 +65,8 @@ def read_json(source: str, *, max_bytes: int, stdin: Any = None) -> Any:
     except UnicodeDecodeError as exc:
         raise PlanInputError(label, "", f"is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     except json.JSONDecodeError as exc:
-        truncated = " (the file looks truncated)" if exc.pos >= len(raw.rstrip()) else ""
+        ends_early = exc.pos >= len(raw.rstrip()) or exc.msg.startswith("Unterminated string")
+        truncated = " (the document ends early: it looks truncated)" if ends_early else ""
         raise PlanInputError(
             label, f"line {exc.lineno} column {exc.colno}", f"is not valid JSON: {exc.msg}{truncated}"
         ) from exc
@@ -129,7 +130,7 @@ def check_plan(document: Any, label: str) -> dict[str, Any]:
                 label, f"{where}.urn", f"expected a Pulumi URN (urn:pulumi:...), got {resource['urn']!r}"
             )
         if resource["urn"] in seen:
-            raise PlanInputError(label, f"{where}.urn", f"{resource['urn']} appears more than once")
+            raise PlanInputError(label, f"{where}.urn", f"appears more than once: {resource['urn']}")
         seen.add(resource["urn"])
         if any(not isinstance(d, str) for d in resource["dependencies"]):
             raise PlanInputError(label, f"{where}.dependencies", "expected a list of URNs")

@@ -14,8 +14,8 @@ _private(r) if r.urn in lib.gpu_urns
 
 _private(r) if r.type in data.network_exposure.database_types
 
-# The first public-IP check of a resource type that fires, as "<input path>".
-public_ip_reason(r) := concat(".", [sprintf("%v", [p]) | some p in check.path]) if {
+# The inputs that give a resource a public address, as "<input path>" strings.
+public_ip_reasons(r) := {concat(".", [sprintf("%v", [p]) | some p in check.path]) |
 	some check in data.network_exposure.public_ip[r.type]
 	some value in _values_at(r.inputs, check.path)
 	_fires(check.when, value)
@@ -55,7 +55,9 @@ _fires("positive", value) if {
 #   version: 1.0.0
 deny contains v if {
 	some r in private_resources
-	reason := public_ip_reason(r)
+	reasons := public_ip_reasons(r)
+	count(reasons) > 0
+	reason := concat(", ", sort(reasons))
 	v := lib.violation(rego.metadata.rule(), r.urn, sprintf("%s %s asks for a public IP (%s)", [r.type, r.name, reason]))
 }
 

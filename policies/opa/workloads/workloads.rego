@@ -85,7 +85,7 @@ deny contains v if {
 #   version: 1.0.0
 deny contains v if {
 	some x in containers
-	missing := {k | some k in ["cpu", "memory"]; not object.get(x.c, ["resources", "limits", k], null)}
+	missing := {k | some k in ["cpu", "memory"]; object.get(x.c, ["resources", "limits", k], null) == null}
 	count(missing) > 0
 	detail := sprintf("%s has no %s limit", [_where(x), concat(" or ", sort(missing))])
 	v := lib.violation(rego.metadata.rule(), x.r.urn, detail)

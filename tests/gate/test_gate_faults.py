@@ -1,0 +1,204 @@
+"""The gate fails closed: every way OPA or the input can fail is exit 3 or 2, never 0."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+from pathlib import Path
+
+import pytest
+from gate_helpers import FIXTURES, fixture_plan, held_port, http_server, run_gate, write_json
+
+from inferfleet.errors import EngineError
+from inferfleet.gate import OpaEngine, OpaServer, find_opa
+
+ALLOWED = str(FIXTURES / "workloads" / "allowed_hardened_service.json")
+pytestmark = pytest.mark.slow
+
+
+def test_missing_opa_binary_is_an_engine_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run_gate(capsys, ALLOWED, "--opa-bin", str(tmp_path / "no-opa"))
+    assert code == 3
+    assert "no-opa" in err
+    assert "missing or not executable" in err
+
+
+def test_opa_that_cannot_start_is_an_engine_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    broken = tmp_path / "policies"
+    (broken / "bad").mkdir(parents=True)
+    (broken / "bad" / "bad.rego").write_text("package bad\n\ndeny contains v if {\n")
+    code, _, err = run_gate(capsys, ALLOWED, "--policies", str(broken))
+    assert code == 3
+    assert "OPA exited with status" in err
+    assert "bad.rego" in err
+
+
+def test_a_binary_that_is_not_opa_is_an_engine_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    fake = tmp_path / "opa"
+    fake.write_text("#!/bin/sh\necho 'not opa' >&2\nexit 7\n")
+    fake.chmod(0o755)
+    code, _, err = run_gate(capsys, ALLOWED, "--opa-bin", str(fake))
+    assert code == 3
+    assert "exited with status 7" in err
+
+
+def test_port_taken_is_an_engine_error() -> None:
+    with held_port() as port:
+        server = OpaServer(FIXTURES, binary=find_opa(), port=port, startup_timeout=10)
+        with pytest.raises(EngineError, match="address already in use"):
+            server.start()
+        assert server.process is None
+
+
+def test_opa_killed_mid_run_is_an_engine_error() -> None:
+    engine = OpaEngine.start()
+    try:
+        assert engine.server is not None
+        assert engine.server.process is not None
+        os.kill(engine.server.process.pid, signal.SIGKILL)
+        engine.server.process.wait(5)
+        with pytest.raises(EngineError, match="exited with status"):
+            engine.evaluate(fixture_plan("workloads/allowed_hardened_service.json"))
+    finally:
+        engine.close()
+
+
+def test_opa_killed_before_the_query_fails_the_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    engine = OpaEngine.start()
+    url = engine.url
+    engine.close()
+    code, _, err = run_gate(capsys, ALLOWED, "--opa-url", url)
+    assert code == 3
+    assert f"lost OPA at {url}" in err
+
+
+def test_opa_that_never_answers_times_out(capsys: pytest.CaptureFixture[str]) -> None:
+    with http_server(200, b"{}", delay=threading.Event()) as url:
+        code, _, err = run_gate(capsys, ALLOWED, "--opa-url", url, "--timeout", "0.5")
+    assert code == 3
+    assert "did not answer within 0.5s" in err
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "expected"),
+    [
+        (200, b"<html>hello</html>", "not JSON"),
+        (200, b'{"result": "yes"}', "expected one result row"),
+        (200, b'{"result": [{"violations": [{"policy_id": "X"}], "policies": []}]}', "lacks one of"),
+        (
+            200,
+            json.dumps(
+                {
+                    "result": [
+                        {
+                            "violations": [
+                                {
+                                    "policy_id": "X",
+                                    "severity": "high",
+                                    "enforcement": "sometimes",
+                                    "urn": "u",
+                                    "message": "m",
+                                    "remediation": "r",
+                                }
+                            ],
+                            "policies": [],
+                        }
+                    ]
+                }
+            ).encode(),
+            "enforcement 'sometimes'",
+        ),
+        (500, b'{"code": "internal_error", "message": "boom"}', "HTTP 500: internal_error boom"),
+    ],
+)
+def test_garbage_answers_are_engine_errors(
+    capsys: pytest.CaptureFixture[str], status: int, body: bytes, expected: str
+) -> None:
+    with http_server(status, body) as url:
+        code, _, err = run_gate(capsys, ALLOWED, "--opa-url", url)
+    assert code == 3
+    assert expected in err
+
+
+def test_a_server_without_our_policies_is_an_engine_error(capsys: pytest.CaptureFixture[str]) -> None:
+    answer = {"result": [{"violations": [], "policies": ["required_tags"]}]}
+    with http_server(200, json.dumps(answer).encode()) as url:
+        code, _, err = run_gate(capsys, ALLOWED, "--opa-url", url)
+    assert code == 3
+    assert "did not evaluate policy package(s) accelerators" in err
+
+
+def test_malformed_plan_names_file_and_position(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = tmp_path / "plan.json"
+    bad.write_text('{"format": "inferfleet.plan/v1",\n "resources": [,]}')
+    code, _, err = run_gate(capsys, str(bad))
+    assert code == 2
+    assert f"{bad}: line 2 column" in err
+
+
+def test_truncated_plan_is_an_input_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    text = (FIXTURES / "workloads" / "allowed_hardened_service.json").read_text()
+    cut = tmp_path / "cut.json"
+    cut.write_text(text[: len(text) // 2])
+    code, _, err = run_gate(capsys, str(cut))
+    assert code == 2
+    assert "looks truncated" in err
+
+
+def test_plan_above_the_limit_is_refused_before_reading(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_gate(capsys, ALLOWED, "--max-plan-bytes", "100")
+    assert code == 2
+    assert "above the limit of 100 (--max-plan-bytes)" in err
+
+
+def test_plan_on_stdin_above_the_limit_is_refused(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"{" + b" " * 500 + b"}")))
+    code, _, err = run_gate(capsys, "-", "--max-plan-bytes", "100")
+    assert code == 2
+    assert "<stdin>: is more than 100 bytes" in err
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "expectation"),
+    [
+        (lambda d: d.pop("env"), "env", "expected a string (missing)"),
+        (lambda d: d["resources"][1].update(inputs=[]), "resources[1].inputs", "expected an object"),
+        (lambda d: d["resources"][0].update(urn="vpc"), "resources[0].urn", "expected a Pulumi URN"),
+        (lambda d: d.update(format="terraform.plan/v4"), "format", "expected 'inferfleet.plan/v1'"),
+        (lambda d: d["resources"].append(dict(d["resources"][0])), "resources[4].urn", "appears more than once"),
+    ],
+)
+def test_plan_that_breaks_the_format_names_the_key(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, change: object, key: str, expectation: str
+) -> None:
+    document = fixture_plan("workloads/allowed_hardened_service.json")
+    change(document)  # type: ignore[operator]
+    path = write_json(tmp_path / "plan.json", document)
+    code, _, err = run_gate(capsys, str(path))
+    assert code == 2
+    assert f"{path}: {key}: {expectation}" in err
+
+
+def test_missing_plan_and_unknown_documents_are_input_errors(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run_gate(capsys, str(tmp_path / "nope.json"))
+    assert code == 2
+    assert "cannot read the plan" in err
+    other = write_json(tmp_path / "other.json", {"resource_changes": []})
+    code, _, err = run_gate(capsys, str(other))
+    assert code == 2
+    assert "neither an inferfleet plan" in err
+
+
+def test_plan_and_stack_together_are_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_gate(capsys, ALLOWED, "-s", "prod-cn-south")
+    assert code == 2
+    assert "exactly one of" in err

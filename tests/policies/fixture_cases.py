@@ -1,0 +1,283 @@
+"""The policy fixtures: a compliant prod plan, and per policy the resources that allow or deny.
+
+`generate_fixtures.py` writes each case as policies/opa/<policy>/{allowed,denied}_<case>.json
+(a complete `inferfleet.plan/v1` document); test_policy_fixtures.py runs every fixture through
+the real gate and the real OPA. A denied case names the rule ids it must raise, and nothing else.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+STACK = "prod-cn-south"
+PREFIX = f"urn:pulumi:{STACK}::inference-fleet::"
+STACK_URN = f"{PREFIX}pulumi:pulumi:Stack::inference-fleet-{STACK}"
+PROVIDER_URN = f"{PREFIX}pulumi:providers:huaweicloud::huaweicloud-cn-south-1"
+TAGS = {
+    "team": "inference-platform",
+    "cost-center": "cc-4410",
+    "owner": "fleet-oncall@example.com",
+    "env": "prod",
+    "stack": STACK,
+    "stack-version": "1.0.0",
+    "managed-by": "inferfleet",
+}
+TUNED = "#cloud-config\nwrite_files:\n  - path: /etc/inferfleet/host-tuning\n    content: profile=high-bdp\n"
+DIGEST = "swr.cn-south-1.myhuaweicloud.com/inference/autoglm@sha256:" + "3f" * 32
+
+
+def resource(type_: str, name: str, inputs: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    urn = f"{PREFIX}{type_}::{name}"
+    options = {
+        "additional_secret_outputs": [],
+        "delete_before_replace": False,
+        "depends_on": [],
+        "ignore_changes": [],
+        "protect": extra.pop("protect", False),
+        "replace_on_changes": [],
+        "retain_on_delete": False,
+    }
+    custom = not type_.startswith("inferfleet:")
+    document = {
+        "urn": urn,
+        "type": type_,
+        "name": name,
+        "parent": STACK_URN,
+        "custom": custom,
+        "provider": PROVIDER_URN if type_.startswith("huaweicloud:") else None,
+        "inputs": inputs,
+        "dependencies": extra.pop("dependencies", []),
+        "options": options,
+        "op": "create",
+        "module": None,
+    }
+    document.update(extra)
+    return document
+
+
+def plan(resources: list[dict[str, Any]], **top: Any) -> dict[str, Any]:
+    base = [
+        resource("pulumi:pulumi:Stack", f"inference-fleet-{STACK}", {}),
+        resource("pulumi:providers:huaweicloud", "huaweicloud-cn-south-1", {"region": "cn-south-1"}),
+    ]
+    base[0].update(urn=STACK_URN, parent=None, custom=False)
+    base[1]["urn"] = PROVIDER_URN
+    document = {
+        "format": "inferfleet.plan/v1",
+        "project": "inference-fleet",
+        "stack": STACK,
+        "stack_version": "1.0.0",
+        "env": "prod",
+        "cloud": "huaweicloud",
+        "region": "cn-south-1",
+        "modules": {},
+        "resources": sorted([*base, *resources], key=lambda r: r["urn"]),
+        "outputs": {},
+    }
+    document.update(top)
+    return document
+
+
+def vpc(**changes: Any) -> dict[str, Any]:
+    inputs = {"cidr": "10.20.0.0/16", "name": "fleet", "tags": dict(TAGS)}
+    protect = changes.pop("protect", True)
+    inputs.update(changes)
+    return resource("huaweicloud:Vpc/vpc:Vpc", "fleet-vpc", inputs, protect=protect)
+
+
+def node_pool(**changes: Any) -> dict[str, Any]:
+    inputs: dict[str, Any] = {
+        "clusterId": "(known after apply)",
+        "flavorId": "physical.kat2ne.48xlarge.8.ei.pod101",
+        "initialNodeCount": 2,
+        "maxNodeCount": 4,
+        "rootVolume": {"size": 100, "volumetype": "SSD", "kmsKeyId": "(known after apply)"},
+        "dataVolumes": [{"size": 500, "volumetype": "SSD", "kmsKeyId": "(known after apply)"}],
+        "postinstall": TUNED,
+        "tags": dict(TAGS),
+    }
+    inputs.update(changes)
+    return resource("huaweicloud:Cce/nodePool:NodePool", "ascend-node-pool", inputs)
+
+
+def ecs(**changes: Any) -> dict[str, Any]:
+    inputs: dict[str, Any] = {
+        "flavorId": "p3.2xlarge.8",
+        "imageId": "img",
+        "networks": [{"uuid": "(known after apply)"}],
+        "systemDiskKmsKeyId": "(known after apply)",
+        "dataDisks": [{"size": 500, "type": "SSD", "kmsKeyId": "(known after apply)"}],
+        "userData": TUNED,
+        "tags": dict(TAGS),
+    }
+    inputs.update(changes)
+    return resource("huaweicloud:Ecs/instance:Instance", "gpu-0", inputs)
+
+
+def rule(**changes: Any) -> dict[str, Any]:
+    inputs = {
+        "securityGroupId": "(known after apply)",
+        "direction": "ingress",
+        "ethertype": "IPv4",
+        "protocol": "tcp",
+        "ports": "8000",
+        "remoteIpPrefix": "10.20.0.0/16",
+    }
+    inputs.update(changes)
+    return resource("huaweicloud:Vpc/secgroupRule:SecgroupRule", "sg-ingress-model", inputs)
+
+
+def container(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": "server",
+        "image": DIGEST,
+        "ports": [{"containerPort": 8000}],
+        "readinessProbe": {"httpGet": {"path": "/health", "port": 8000}},
+        "livenessProbe": {"httpGet": {"path": "/health", "port": 8000}},
+        "resources": {
+            "limits": {"cpu": "8", "memory": "64Gi", "huawei.com/Ascend910": 1},
+            "requests": {"cpu": "8", "memory": "64Gi", "huawei.com/Ascend910": 1},
+        },
+        "securityContext": {"runAsNonRoot": True, "readOnlyRootFilesystem": True},
+    }
+    body.update(changes)
+    return body
+
+
+def deployment(*, replicas: int = 2, containers: list[dict[str, Any]] | None = None, **meta: Any) -> dict[str, Any]:
+    inputs = {
+        "metadata": {"name": "autoglm", "namespace": "autoglm", **meta},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": "autoglm"}},
+            "template": {
+                "metadata": {"labels": {"app": "autoglm", "track": "stable"}},
+                "spec": {"containers": containers or [container()]},
+            },
+        },
+    }
+    return resource("kubernetes:apps/v1:Deployment", "autoglm-deployment", inputs)
+
+
+def pdb(namespace: str = "autoglm") -> dict[str, Any]:
+    inputs = {
+        "metadata": {"name": "autoglm", "namespace": namespace},
+        "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "autoglm"}}},
+    }
+    return resource("kubernetes:policy/v1:PodDisruptionBudget", "autoglm-pdb", inputs)
+
+
+def ingress(weight: str, old_weight: str | None = None) -> dict[str, Any]:
+    def inputs(value: str) -> dict[str, Any]:
+        annotations = {"inferfleet.io/canary-weight": value, "inferfleet.io/canary-stage": "1"}
+        return {"metadata": {"name": "autoglm-canary", "namespace": "autoglm", "annotations": annotations}}
+
+    extra = {"old_inputs": inputs(old_weight)} if old_weight is not None else {}
+    return resource("kubernetes:networking.k8s.io/v1:Ingress", "autoglm-canary", inputs(weight), **extra)
+
+
+def _untagged() -> dict[str, Any]:
+    bare = vpc()
+    bare["inputs"]["tags"] = {k: v for k, v in TAGS.items() if k != "team"}
+    return bare
+
+
+def _eip_on_gpu() -> list[dict[str, Any]]:
+    node = ecs()
+    association = resource(
+        "huaweicloud:Ecs/eipAssociate:EipAssociate",
+        "gpu-0-eip",
+        {"instanceId": "(known after apply)", "publicIp": "(known after apply)"},
+        dependencies=[node["urn"]],
+    )
+    return [node, association]
+
+
+# policy folder -> case name -> (resources, plan overrides, rule ids a denied case raises)
+Case = tuple[list[dict[str, Any]], dict[str, Any], set[str]]
+ALLOWED: dict[str, dict[str, Case]] = {
+    "required_tags": {"all_tags": ([vpc(), node_pool()], {}, set())},
+    "regions": {"mainland_region": ([vpc()], {}, set())},
+    "accelerators": {"ascend_pool": ([node_pool()], {}, set())},
+    "network_exposure": {"private_gpu_nodes": ([node_pool(), ecs()], {}, set())},
+    "open_ingress": {"vpc_only_model_port": ([rule()], {}, set())},
+    "disk_encryption": {"kms_keys": ([node_pool(), ecs()], {}, set())},
+    "host_tuning": {"tuned_nodes": ([node_pool(), ecs()], {}, set())},
+    "workloads": {"hardened_service": ([deployment(), pdb()], {}, set())},
+    "availability": {"two_replicas_with_pdb": ([deployment(), pdb()], {}, set())},
+    "canary": {"next_stage": ([ingress("20", old_weight="5")], {}, set())},
+    "protection": {"protected_vpc": ([vpc()], {}, set())},
+    "stack_version": {"released": ([], {"stack_version": "2.3.1"}, set())},
+}
+DENIED: dict[str, dict[str, Case]] = {
+    "required_tags": {
+        "missing_team": ([_untagged()], {}, {"IF-TAG-001"}),
+        "wrong_env_tag": ([vpc(tags={**TAGS, "env": "staging"})], {}, {"IF-TAG-002"}),
+    },
+    "regions": {
+        "outside_mainland": ([vpc(region="ap-southeast-1")], {}, {"IF-REG-001", "IF-REG-002"}),
+    },
+    "accelerators": {
+        "dev_flavor_in_prod": ([node_pool(flavorId="pi2.2xlarge.4")], {}, {"IF-ACC-001"}),
+        "above_ceiling": ([node_pool(maxNodeCount=80)], {}, {"IF-ACC-002"}),
+    },
+    "network_exposure": {
+        "eip_on_gpu_vm": ([ecs(eipType="5_bgp", bandwidth={"shareType": "PER", "size": 10})], {}, {"IF-NET-001"}),
+        "eip_association": (_eip_on_gpu(), {}, {"IF-NET-002"}),
+    },
+    "open_ingress": {
+        "ssh_from_internet": ([rule(ports="22", remoteIpPrefix="0.0.0.0/0")], {}, {"IF-NET-003"}),
+    },
+    "disk_encryption": {
+        "plain_data_disk": ([ecs(dataDisks=[{"size": 500, "type": "SSD"}])], {}, {"IF-DSK-001"}),
+    },
+    "host_tuning": {
+        "untuned_pool": ([node_pool(postinstall="#!/bin/sh\necho hello\n")], {}, {"IF-HOST-001"}),
+    },
+    "workloads": {
+        "tagged_image_as_root": (
+            [deployment(containers=[container(image="autoglm:latest", securityContext={})]), pdb()],
+            {},
+            {"IF-K8S-001", "IF-K8S-005", "IF-K8S-006"},
+        ),
+        "unbounded_unprobed": (
+            [
+                deployment(
+                    containers=[
+                        container(
+                            readinessProbe=None,
+                            resources={"limits": {"huawei.com/Ascend910": 2}, "requests": {"huawei.com/Ascend910": 1}},
+                        )
+                    ]
+                ),
+                pdb(),
+            ],
+            {},
+            {"IF-K8S-002", "IF-K8S-003", "IF-K8S-004"},
+        ),
+    },
+    "availability": {
+        "single_replica_no_pdb": ([deployment(replicas=1), pdb(namespace="other")], {}, {"IF-K8S-007", "IF-K8S-008"}),
+    },
+    "canary": {
+        "jump_to_full": ([ingress("100", old_weight="20")], {}, {"IF-CAN-001"}),
+        "new_canary_at_half": ([ingress("50")], {}, {"IF-CAN-001"}),
+        "bad_weight": ([ingress("lots", old_weight="5")], {}, {"IF-CAN-002"}),
+    },
+    "protection": {"unprotected_vpc": ([vpc(protect=False)], {}, {"IF-PROT-001"})},
+    "stack_version": {
+        "pre_release": ([], {"stack_version": "2.4.0-rc.1"}, {"IF-VER-001"}),
+        "build_metadata": ([], {"stack_version": "2.4.0+build.7"}, {"IF-VER-001"}),
+    },
+}
+
+
+def fixtures() -> dict[str, tuple[dict[str, Any], set[str]]]:
+    """Fixture path (relative to policies/opa) -> (plan document, the rule ids the gate must raise)."""
+    documents: dict[str, tuple[dict[str, Any], set[str]]] = {}
+    for verdict, table in (("allowed", ALLOWED), ("denied", DENIED)):
+        for policy, cases in table.items():
+            for name, (resources, top, expected) in cases.items():
+                documents[f"{policy}/{verdict}_{name}.json"] = (plan(copy.deepcopy(resources), **top), expected)
+    return documents
