@@ -61,11 +61,9 @@ class Vpc(pulumi.ComponentResource):
                 args=args,
                 opts=children.opts(parent=group, protect=False),
             )
-        nat_id = (
-            cloud.nat_gateway(name, network=network, subnets=subnets, args=args, children=children)
-            if (args.nat_gateway)
-            else None
-        )
+        nat_id = None
+        if args.nat_gateway:
+            nat_id = cloud.nat_gateway(name, network=network, subnets=subnets, args=args, children=children)
 
         self.vpc_id = network.vpc.id
         self.vpc_cidr = pulumi.Output.from_input(args.cidr)
