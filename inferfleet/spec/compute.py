@@ -73,7 +73,10 @@ class PoolSpec(SpecModel):
     count: int = Field(default=1, ge=0, description="Nodes (standalone) or desired size (group/pool). Default: 1.")
     min_count: int | None = Field(default=None, ge=0, description="Minimum size. Default: count.")
     max_count: int | None = Field(default=None, ge=1, description="Maximum size. Default: count.")
-    image: str | None = Field(default=None, description="Image id override. Default: the accelerator family's image.")
+    image: str | None = Field(
+        default=None,
+        description="Image (VMs) or node OS (node pools) override. Default: the accelerator family's catalog image.",
+    )
     system_disk_gb: int = Field(default=100, ge=40, le=2048, description="System disk size in GiB. Default: 100.")
     data_disk_gb: int = Field(default=500, ge=0, le=32768, description="Data disk size in GiB (0: none). Default: 500.")
     key_pair: str | None = Field(default=None, description="SSH key pair name on the nodes. Default: none.")
