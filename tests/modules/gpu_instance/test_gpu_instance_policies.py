@@ -7,12 +7,12 @@ from typing import Any
 
 import pulumi
 import pytest
+from inferfleet_gpu_instance import GpuPool, GpuPoolArgs
 from test_gpu_pool import CLOUDS, PLACEMENTS, pool_args
 
 from inferfleet.compose.providers import cloud_provider
 from inferfleet.gate import DEFAULT_POLICIES, OpaEngine, decide, load_catalog
 from inferfleet.plan import plan_program
-from inferfleet_gpu_instance import GpuPool, GpuPoolArgs
 
 STACK, VERSION = "prod-test", "1.2.3"
 TAGS = {"team": "t", "env": "prod", "cost-center": "cc", "owner": "o", "stack": STACK, "stack-version": VERSION}
