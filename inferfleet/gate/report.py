@@ -7,6 +7,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from rich.console import Console
+from rich.markup import escape
 
 from inferfleet.gate.catalog import SEVERITIES, Rule
 from inferfleet.gate.decide import GateResult
@@ -41,8 +42,15 @@ def _summary(result: GateResult) -> dict[str, int]:
 
 
 def console_report(result: GateResult, console: Console) -> None:
-    """Violations grouped by severity, each with its resource, rule and remediation; then waivers."""
-    console.print(
+    """Violations grouped by severity, each with its resource, rule and remediation; then waivers.
+
+    Lines are not wrapped: URNs stay whole, so they can be searched and copied.
+    """
+
+    def show(text: str, *, markup: bool = True) -> None:
+        console.print(text, markup=markup, highlight=False, soft_wrap=True)
+
+    show(
         f"[bold]gate[/] {result.stack} v{result.stack_version} ({result.env}, {result.cloud} {result.region}): "
         f"{result.resource_count} resources, {len(result.rules)} rules"
     )
@@ -50,28 +58,27 @@ def console_report(result: GateResult, console: Console) -> None:
         group = [v for v in result.violations if v["severity"] == severity]
         if not group:
             continue
-        console.print(f"\n[{_SEVERITY_STYLE[severity]}]{severity.upper()}[/] ({len(group)})")
+        show(f"\n[{_SEVERITY_STYLE[severity]}]{severity.upper()}[/] ({len(group)})")
         for violation in group:
             tag = "[red]MANDATORY[/]" if violation["enforcement"] == "mandatory" else "[yellow]advisory[/]"
-            console.print(f"  {tag} [bold]{violation['policy_id']}[/] {violation['message']}", highlight=False)
-            console.print(f"    resource: {violation['urn']}", markup=False, highlight=False)
-            console.print(f"    fix: {violation['remediation']}", markup=False, highlight=False)
+            show(f"  {tag} [bold]{violation['policy_id']}[/] {escape(violation['message'])}")
+            show(f"    resource: {violation['urn']}", markup=False)
+            show(f"    fix: {violation['remediation']}", markup=False)
     if result.waived:
-        console.print(f"\n[dim]WAIVED[/] ({len(result.waived)})")
+        show(f"\n[dim]WAIVED[/] ({len(result.waived)})")
         for violation in result.waived:
             waiver = violation["waiver"]
-            console.print(
+            show(
                 f"  {violation['policy_id']} {violation['urn']}: waived by {waiver['owner']} until "
                 f"{waiver['expires']} ({waiver['reason']})",
                 markup=False,
-                highlight=False,
             )
     for waiver in result.unused_waivers:
-        console.print(f"[dim]note: waiver {waiver.where} ({waiver.policy_id} {waiver.urn}) matched nothing[/]")
+        show(f"note: waiver {waiver.where} ({waiver.policy_id} {waiver.urn}) matched nothing", markup=False)
     counts = _summary(result)
     line = f"{counts['mandatory']} mandatory, {counts['advisory']} advisory, {counts['waived']} waived"
     verdict = "[bold green]PASS[/]" if result.passed else "[bold red]FAIL[/]"
-    console.print(f"\n{verdict}: {line}")
+    show(f"\n{verdict}: {line}")
 
 
 def json_report(result: GateResult) -> dict[str, Any]:
