@@ -15,7 +15,14 @@ CANARY = "urn:pulumi:prod-cn-south::inference-fleet::kubernetes:networking.k8s.i
 VPC = "urn:pulumi:prod-cn-south::inference-fleet::huaweicloud:Vpc/vpc:Vpc::fleet-vpc"
 PROVIDER = "urn:pulumi:prod-cn-south::inference-fleet::pulumi:providers:huaweicloud::default"
 FLEET = {"env": "prod", "cloud": "huaweicloud", "region": "cn-south-1", "version": "1.0.0"}
-TAGS = {"team": "t", "env": "prod", "cost-center": "c", "stack": "prod-cn-south", "stack-version": "1.0.0"}
+TAGS = {
+    "team": "t",
+    "env": "prod",
+    "cost-center": "c",
+    "stack": "prod-cn-south",
+    "stack-version": "1.0.0",
+    "owner": "o",
+}
 
 
 def annotations(weight: str) -> dict[str, object]:

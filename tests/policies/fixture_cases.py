@@ -194,7 +194,8 @@ def _eip_on_gpu() -> list[dict[str, Any]]:
     return [node, association]
 
 
-# policy folder -> case name -> (resources, plan overrides, rule ids a denied case raises)
+# policy folder -> case name -> (resources, plan overrides, rule ids a denied case raises). A denied
+# case that raises only advisory rules still passes the gate (exit 0): it is reported, not enforced.
 Case = tuple[list[dict[str, Any]], dict[str, Any], set[str]]
 ALLOWED: dict[str, dict[str, Case]] = {
     "required_tags": {"all_tags": ([vpc(), node_pool()], {}, set())},
@@ -214,6 +215,7 @@ DENIED: dict[str, dict[str, Case]] = {
     "required_tags": {
         "missing_team": ([_untagged()], {}, {"IF-TAG-001"}),
         "wrong_env_tag": ([vpc(tags={**TAGS, "env": "staging"})], {}, {"IF-TAG-002"}),
+        "no_owner_advisory": ([vpc(tags={k: v for k, v in TAGS.items() if k != "owner"})], {}, {"IF-TAG-003"}),
     },
     "regions": {
         "outside_mainland": ([vpc(region="ap-southeast-1")], {}, {"IF-REG-001", "IF-REG-002"}),

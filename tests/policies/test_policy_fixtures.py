@@ -28,8 +28,10 @@ def test_fixture_gets_its_verdict(relative: str, opa_url: str, capsys: pytest.Ca
     report = json.loads(capsys.readouterr().out)
     raised = {v["policy_id"] for v in report["violations"]}
     assert raised == expected
-    assert code == (1 if expected else 0)
-    assert report["verdict"] == ("fail" if expected else "pass")
+    mandatory = {v["policy_id"] for v in report["violations"] if v["enforcement"] == "mandatory"}
+    assert code == (1 if mandatory else 0)
+    assert report["verdict"] == ("fail" if mandatory else "pass")
+    assert relative.split("/")[1].startswith("denied_" if expected else "allowed_")
 
 
 def test_every_policy_has_allowed_and_denied_fixtures() -> None:

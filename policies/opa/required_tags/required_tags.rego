@@ -47,6 +47,21 @@ deny contains v if {
 	v := lib.violation(rego.metadata.rule(), r.urn, detail)
 }
 
+# METADATA
+# title: Owner tag present
+# description: Taggable resources name a reachable owner (an on-call alias or a person) in the owner tag.
+# custom:
+#   id: IF-TAG-003
+#   severity: low
+#   enforcement: advisory
+#   remediation: Set tags.owner in the stack spec; fleet_tags puts it on every resource.
+#   version: 1.0.0
+deny contains v if {
+	some r in lib.of_types(data.required_tags.taggable_types)
+	not _has_value(effective_tags(r), "owner")
+	v := lib.violation(rego.metadata.rule(), r.urn, sprintf("%s %s has no owner tag", [r.type, r.name]))
+}
+
 # The tags of a taggable resource: its own over its provider's default tags.
 effective_tags(r) := object.union(_provider_tags(r), _tag_map(lib.at(r.inputs, path))) if {
 	path := data.required_tags.taggable_types[r.type]

@@ -2,7 +2,7 @@ package required_tags_test
 
 import data.required_tags
 
-tags := {"team": "t", "env": "prod", "cost-center": "c", "stack": "s", "stack-version": "1.0.0"}
+tags := {"team": "t", "env": "prod", "cost-center": "c", "stack": "s", "stack-version": "1.0.0", "owner": "o"}
 
 plan(resources) := {"env": "prod", "stack": "s", "stack_version": "1.0.0", "resources": resources}
 
@@ -20,7 +20,7 @@ test_allow_untaggable_type if {
 }
 
 test_deny_missing_tags if {
-	result := required_tags.deny with input as plan([vpc({"team": "t", "env": "prod", "stack": "s"})])
+	result := required_tags.deny with input as plan([vpc({"team": "t", "env": "prod", "stack": "s", "owner": "o"})])
 	found(result) == {[
 		"IF-TAG-001", "u:vpc",
 		"Required tags present: huaweicloud:Vpc/vpc:Vpc vpc lacks tag(s) cost-center, stack-version",
@@ -52,5 +52,13 @@ test_deny_tag_disagrees_with_plan if {
 	found(result) == {[
 		"IF-TAG-002", "u:vpc",
 		"Tags agree with the plan: huaweicloud:Vpc/vpc:Vpc vpc has tag stack-version=\"0.9.0\", the plan says \"1.0.0\"",
+	]}
+}
+
+test_deny_missing_owner_is_advisory if {
+	result := required_tags.deny with input as plan([vpc(object.remove(tags, ["owner"]))])
+	{[v.policy_id, v.enforcement, v.message] | some v in result} == {[
+		"IF-TAG-003", "advisory",
+		"Owner tag present: huaweicloud:Vpc/vpc:Vpc vpc has no owner tag",
 	]}
 }

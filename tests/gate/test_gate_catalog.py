@@ -1,0 +1,59 @@
+"""The rule catalog read from the Rego METADATA: same as OPA's own reading, and the docs are fresh."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from inferfleet.errors import PolicyInputError
+from inferfleet.gate import DEFAULT_POLICIES, docs, find_opa, load_catalog
+
+
+def test_catalog_matches_opa_inspect() -> None:
+    result = subprocess.run(
+        [str(find_opa()), "inspect", "--annotations", "--format", "json", str(DEFAULT_POLICIES)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    inspected = {
+        a["annotations"]["custom"]["id"]: a["annotations"]
+        for a in json.loads(result.stdout)["annotations"]
+        if "id" in a["annotations"].get("custom", {})
+    }
+    ours = {rule.policy_id: rule for policy in load_catalog(DEFAULT_POLICIES) for rule in policy.rules}
+    assert set(ours) == set(inspected)
+    for policy_id, rule in ours.items():
+        seen = inspected[policy_id]
+        assert (rule.title, rule.severity, rule.enforcement, rule.remediation, rule.version) == (
+            seen["title"],
+            seen["custom"]["severity"],
+            seen["custom"]["enforcement"],
+            seen["custom"]["remediation"],
+            seen["custom"]["version"],
+        )
+        assert rule.description == " ".join(seen["description"].split())
+
+
+def test_every_rule_has_advisory_or_mandatory_and_both_exist() -> None:
+    levels = {rule.enforcement for policy in load_catalog(DEFAULT_POLICIES) for rule in policy.rules}
+    assert levels == {"advisory", "mandatory"}
+
+
+def test_rule_without_complete_metadata_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "p"
+    folder.mkdir()
+    (folder / "p.rego").write_text(
+        "package p\n\n# METADATA\n# title: T\n# custom:\n#   id: IF-X-001\n#   severity: high\n"
+        "deny contains 1 if input.x\n"
+    )
+    with pytest.raises(PolicyInputError, match=r"p.rego: line 3: rule METADATA lacks description, custom.enforcement"):
+        load_catalog(tmp_path)
+
+
+def test_docs_policies_md_is_fresh() -> None:
+    assert docs.main(["--check"]) == 0, "docs/policies.md is stale: run python -m inferfleet.gate.docs"
