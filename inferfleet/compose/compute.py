@@ -105,6 +105,6 @@ def _cluster_args(pool: PoolSpec) -> ClusterArgs | None:
         create=cluster.create,
         version=cluster.version,
         kubeconfig=kubeconfig,
-        pod_cidr=cluster.pod_cidr,
-        service_cidr=cluster.service_cidr,
+        pod_cidr=str(cluster.pod_cidr),
+        service_cidr=str(cluster.service_cidr),
     )

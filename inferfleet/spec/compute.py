@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Literal
 
@@ -45,11 +46,13 @@ class ClusterSpec(SpecModel):
             "`id`. Default: none (the Kubernetes provider's ambient kubeconfig)."
         ),
     )
-    pod_cidr: str = Field(
-        default="172.20.0.0/16", description="Pod CIDR of a created cluster (outside the VPC). Default: 172.20.0.0/16."
+    pod_cidr: ipaddress.IPv4Network = Field(
+        default=ipaddress.IPv4Network("172.20.0.0/16"),
+        description="Pod CIDR of a created cluster (outside the VPC). Default: 172.20.0.0/16.",
     )
-    service_cidr: str = Field(
-        default="172.21.0.0/20", description="Service CIDR of a created cluster. Default: 172.21.0.0/20."
+    service_cidr: ipaddress.IPv4Network = Field(
+        default=ipaddress.IPv4Network("172.21.0.0/20"),
+        description="Service CIDR of a created cluster (outside the VPC and the pods). Default: 172.21.0.0/20.",
     )
 
     @model_validator(mode="after")
@@ -113,7 +116,7 @@ def pool_checks(fleet: FleetSpec) -> Iterator[Problem]:
     catalog = load_catalog()
     for index, pool in enumerate(fleet.pools):
         where = ("pools", index)
-        yield from _pool_shape(where, pool)
+        yield from _pool_shape(where, pool, fleet.network.cidr)
         try:
             validate_offering(
                 catalog,
@@ -128,7 +131,7 @@ def pool_checks(fleet: FleetSpec) -> Iterator[Problem]:
             yield _field_problem(where, error)
 
 
-def _pool_shape(where: tuple[int | str, ...], pool: PoolSpec) -> Iterator[Problem]:
+def _pool_shape(where: tuple[int | str, ...], pool: PoolSpec, vpc: ipaddress.IPv4Network) -> Iterator[Problem]:
     low, high = pool.size_range
     if low > high:
         yield (*where, "min_count"), f"{low} is above max_count ({high})"
@@ -140,6 +143,13 @@ def _pool_shape(where: tuple[int | str, ...], pool: PoolSpec) -> Iterator[Proble
         yield (*where, "cluster"), "required for placement kubernetes (`id: <existing cluster>` or `create: true`)"
     if pool.placement != "kubernetes" and pool.cluster is not None:
         yield (*where, "cluster"), f"only applies to placement kubernetes, not {pool.placement}"
+    cluster = pool.cluster
+    if cluster is not None and cluster.create:
+        for key, cidr in (("pod_cidr", cluster.pod_cidr), ("service_cidr", cluster.service_cidr)):
+            if cidr.overlaps(vpc):
+                yield (*where, "cluster", key), f"{cidr} overlaps the VPC CIDR {vpc}"
+        if cluster.pod_cidr.overlaps(cluster.service_cidr):
+            yield (*where, "cluster", "service_cidr"), f"{cluster.service_cidr} overlaps pod_cidr {cluster.pod_cidr}"
 
 
 def tuning_checks(fleet: FleetSpec) -> Iterator[Problem]:

@@ -71,6 +71,18 @@ CASES = [
         "only applies to placement kubernetes, not standalone",
     ),
     (
+        "prod-cn-east",
+        lambda f: pool(f)["cluster"].update(pod_cidr="10.30.128.0/17"),
+        "fleet.pools[0].cluster.pod_cidr",
+        "10.30.128.0/17 overlaps the VPC CIDR 10.30.0.0/16",
+    ),
+    (
+        "prod-cn-east",
+        lambda f: pool(f)["cluster"].update(service_cidr="172.20.4.0/24"),
+        "fleet.pools[0].cluster.service_cidr",
+        "172.20.4.0/24 overlaps pod_cidr 172.20.0.0/16",
+    ),
+    (
         "staging-cn-south",
         lambda f: pool(f).update(accelerator="ascend-910b"),
         "fleet.pools[0].placement",
