@@ -172,7 +172,10 @@ def user_data_checks(fleet: FleetSpec) -> Iterator[Problem]:
     if any(True for _ in pool_checks(fleet)) or any(True for _ in tuning_checks(fleet)):
         return  # reported by those checks; the user data cannot be rendered yet
     catalog = load_catalog()
-    extras = vm_host_extras(fleet)
+    try:
+        extras = vm_host_extras(fleet)
+    except (ValueError, LookupError):
+        return  # a service the serving checks refuse; its unit cannot be sized yet
     for index, pool in enumerate(fleet.pools):
         tuning_spec = fleet.tuning_of(pool)
         tuning = resolve_tuning(tuning_spec.profile, tuning_spec.sysctl, tuning_spec.block)
