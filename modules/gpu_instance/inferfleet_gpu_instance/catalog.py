@@ -144,12 +144,14 @@ def parse_catalog(document: Any, source: str) -> Catalog:
     """Validate a catalog document; every error names `source` and the key path."""
     reader = _Reader(source)
     root = reader.mapping(document, "")
+    reader.known_keys(root, "", {"format", "accelerators", "clouds"})
     if root.get("format") != CATALOG_FORMAT:
         reader.fail("format", f"expected {CATALOG_FORMAT!r}, got {root.get('format')!r}")
     accelerators: dict[str, tuple[Family, int, str]] = {}
     for name, raw in reader.mapping(root.get("accelerators"), "accelerators").items():
         where = f"accelerators.{name}"
         entry = reader.mapping(raw, where)
+        reader.known_keys(entry, where, {"family", "memory_gib", "device_plugin_resource"})
         family = reader.choice(entry, where, "family", FAMILIES)
         memory = reader.number(entry, where, "memory_gib", int, minimum=1)
         resource = reader.text(entry, where, "device_plugin_resource")
@@ -162,12 +164,14 @@ def parse_catalog(document: Any, source: str) -> Catalog:
         if cloud not in CLOUDS:
             reader.fail(where, f"unknown cloud (known: {', '.join(CLOUDS)})")
         section = reader.mapping(raw_cloud, where)
+        reader.known_keys(section, where, {"currency", "images", "offerings"})
         currency = reader.text(section, where, "currency")
         for family, raw_images in reader.mapping(section.get("images"), f"{where}.images").items():
             image_where = f"{where}.images.{family}"
             if family not in FAMILIES:
                 reader.fail(image_where, f"unknown accelerator family (known: {', '.join(FAMILIES)})")
             entry = reader.mapping(raw_images, image_where)
+            reader.known_keys(entry, image_where, {"vm", "node_os", "vm_root_device"})
             images[(cloud, family)] = Images(
                 vm=reader.text(entry, image_where, "vm", empty=True),
                 node_os=reader.text(entry, image_where, "node_os", empty=True),
@@ -214,9 +218,7 @@ def _offerings(
     accelerators: Mapping[str, tuple[Family, int, str]],
 ) -> list[Offering]:
     row = reader.mapping(raw, where)
-    unknown = sorted(set(row) - _ROW_KEYS)
-    if unknown:
-        reader.fail(f"{where}.{unknown[0]}", f"unknown key (known: {', '.join(sorted(_ROW_KEYS))})")
+    reader.known_keys(row, where, _ROW_KEYS)
     accelerator = reader.text(row, where, "accelerator")
     if accelerator not in accelerators:
         reader.fail(f"{where}.accelerator", f"{accelerator!r} is not listed under `accelerators`")
@@ -263,6 +265,14 @@ class _Reader:
     def fail(self, where: str, expectation: str) -> None:
         location = f"{self.source}: {where}" if where else self.source
         raise CatalogError(f"{location}: {expectation}")
+
+    def known_keys(self, entry: Mapping[str, Any], where: str, known: set[str]) -> None:
+        """A typo'd key must not silently become a default."""
+        unknown = sorted(set(entry) - known)
+        if unknown:
+            self.fail(
+                f"{where}.{unknown[0]}" if where else unknown[0], f"unknown key (known: {', '.join(sorted(known))})"
+            )
 
     def mapping(self, value: Any, where: str) -> dict[str, Any]:
         if not isinstance(value, dict):

@@ -67,6 +67,10 @@ def document() -> dict[str, Any]:
         (lambda d: d["clouds"]["aws"]["offerings"][0].update(regions=[]), "clouds.aws.offerings[0].regions"),
         (lambda d: d["clouds"]["aws"]["offerings"][0].update(gpus=1), "clouds.aws.offerings[0].gpus"),
         (lambda d: d["clouds"].update(gcp={}), "clouds.gcp"),
+        (lambda d: d.update(acelerators={}), "acelerators"),
+        (lambda d: d["accelerators"]["nvidia-a10"].update(memory=24), "accelerators.nvidia-a10.memory"),
+        (lambda d: d["clouds"]["aws"].update(offering=[]), "clouds.aws.offering"),
+        (lambda d: d["clouds"]["aws"]["images"]["nvidia"].update(ami="x"), "clouds.aws.images.nvidia.ami"),
     ],
 )
 def test_malformed_catalogs_name_the_key(change: Any, where: str) -> None:
