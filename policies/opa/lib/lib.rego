@@ -123,11 +123,7 @@ _decoded(text) := base64.decode(text) if regex.match(`^[A-Za-z0-9+/\r\n]+=*$`, t
 
 _decoded(text) := text if not regex.match(`^[A-Za-z0-9+/\r\n]+=*$`, text)
 
-stack_urn := urn if {
-	some r in input.resources
-	r.type == "pulumi:pulumi:Stack"
-	urn := r.urn
-}
+stack_urn := by_type["pulumi:pulumi:Stack"][0].urn
 
 default stack_location := "stack"
 

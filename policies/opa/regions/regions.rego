@@ -12,7 +12,8 @@ regions_used contains [input.cloud, input.region, lib.stack_location]
 
 regions_used contains [cloud, region, r.urn] if {
 	some r in lib.resources
-	some region in object.filter(r.inputs, data.regions.region_inputs)
+	some key in data.regions.region_inputs
+	region := r.inputs[key]
 	cloud := _cloud(r)
 	is_string(region)
 	region != "(known after apply)"

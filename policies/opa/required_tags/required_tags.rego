@@ -20,8 +20,7 @@ import data.lib
 #   remediation: Pass the fleet tags (inferfleet.compose.tags.fleet_tags) to the resource's tags input.
 #   version: 1.0.0
 deny contains v if {
-	some r in lib.of_types(data.required_tags.taggable_types)
-	tags := effective_tags(r)
+	some [r, tags] in tagged
 	missing := {key | some key in data.required_tags.required_keys; not _has_value(tags, key)}
 	count(missing) > 0
 	detail := sprintf("%s %s lacks tag(s) %s", [r.type, r.name, concat(", ", sort(missing))])
@@ -38,8 +37,7 @@ deny contains v if {
 #   remediation: Derive the tags from the stack spec (fleet_tags) instead of writing them by hand.
 #   version: 1.0.0
 deny contains v if {
-	some r in lib.of_types(data.required_tags.taggable_types)
-	tags := effective_tags(r)
+	some [r, tags] in tagged
 	some key, field in data.required_tags.plan_values
 	_has_value(tags, key)
 	tags[key] != input[field]
@@ -57,10 +55,13 @@ deny contains v if {
 #   remediation: Set tags.owner in the stack spec; fleet_tags puts it on every resource.
 #   version: 1.0.0
 deny contains v if {
-	some r in lib.of_types(data.required_tags.taggable_types)
-	not _has_value(effective_tags(r), "owner")
+	some [r, tags] in tagged
+	not _has_value(tags, "owner")
 	v := lib.violation(rego.metadata.rule(), r.urn, sprintf("%s %s has no owner tag", [r.type, r.name]))
 }
+
+# Every taggable resource with its tags, computed once for the three rules.
+tagged := [[r, effective_tags(r)] | some r in lib.of_types(data.required_tags.taggable_types)]
 
 # The tags of a taggable resource: its own over its provider's default tags.
 effective_tags(r) := object.union(_provider_tags(r), _tag_map(lib.at(r.inputs, path))) if {
