@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import WriteStack, reference_config
+import yaml
 
 from inferfleet.errors import SpecError
 from inferfleet.spec import load_stack
 
 FLEET = "inference-fleet:fleet"
+STACKS = Path(__file__).resolve().parents[2] / "stacks"
+WriteStack = Callable[..., Path]
+"""The `write_stack` fixture of tests/conftest.py."""
+
+
+def reference_config(name: str) -> dict[str, Any]:
+    """A fresh copy of a reference stack's config map."""
+    document = yaml.safe_load((STACKS / f"Pulumi.{name}.yaml").read_text())
+    return copy.deepcopy(document["config"])
 
 
 def load_changed(write_stack: WriteStack, like: str, change: Any) -> SpecError:
