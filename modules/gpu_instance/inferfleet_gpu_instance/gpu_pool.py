@@ -95,7 +95,7 @@ class GpuPool(pulumi.ComponentResource):
             raise ValueError(f"image: the catalog has no {offering.family} image for {args.cloud}; set `image`")
 
         super().__init__("inferfleet:gpu_instance:GpuPool", name, None, opts)
-        provider = (opts.provider if opts else None) or None
+        provider = opts.provider if opts else None
         self.accelerator = offering.accelerator
         self.accelerator_family = offering.family
         self.accelerators_per_node = offering.accelerators_per_node
