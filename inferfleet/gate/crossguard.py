@@ -1,0 +1,140 @@
+"""The same Rego policies at deploy time: Pulumi CrossGuard stack policies backed by OPA.
+
+policy-pack/__main__.py builds a `PolicyPack` from `stack_policies()`: one StackValidationPolicy
+per Rego rule (id, title, severity, remediation from its METADATA; mandatory rules MANDATORY,
+advisory rules ADVISORY), so `pulumi preview --policy-pack policy-pack` enforces what the gate
+enforces. The stack's resources (type, props, options, dependencies) become the same plan model
+the gate builds; OPA decides the whole stack once, and each policy reports its rule's violations.
+The stack's env, cloud, region and version come from its stack file. Anything that prevents a
+decision (no OPA, no stack file) raises, and Pulumi fails the preview: closed, never open.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyResource,
+    ReportViolation,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from inferfleet.gate.catalog import Rule, load_catalog
+from inferfleet.gate.engine import DEFAULT_POLICIES, REPO_ROOT, OpaEngine, PolicyEngine
+from inferfleet.plan.document import PLAN_FORMAT, _module_of
+from inferfleet.spec.load import load_stack
+
+EngineFactory = Callable[[], PolicyEngine]
+_LEVELS = {"mandatory": EnforcementLevel.MANDATORY, "advisory": EnforcementLevel.ADVISORY}
+
+
+def plan_from_stack(resources: Sequence[PolicyResource], *, stacks_dir: Path) -> dict[str, Any]:
+    """The plan document of a stack under validation (env and version from its stack file)."""
+    documents: list[dict[str, Any]] = []
+    for resource in resources:
+        documents.append(
+            {
+                "urn": resource.urn,
+                "type": resource.resource_type,
+                "name": resource.name,
+                "parent": resource.parent.urn if resource.parent is not None else None,
+                "custom": not resource.resource_type.startswith("inferfleet:"),
+                "provider": resource.provider.urn if resource.provider is not None else None,
+                "inputs": dict(resource.props),
+                "dependencies": sorted({d.urn for d in resource.dependencies}),
+                "options": {
+                    "protect": bool(resource.opts.protect),
+                    "ignore_changes": list(resource.opts.ignore_changes),
+                    "delete_before_replace": bool(resource.opts.delete_before_replace),
+                },
+                "op": "same",
+            }
+        )
+    documents.sort(key=lambda r: r["urn"])
+    parents = {r["urn"]: r["parent"] for r in documents}
+    types = {r["urn"]: r["type"] for r in documents}
+    for document in documents:
+        document["module"] = _module_of(document["urn"], parents, types)
+    stack, project = documents[0]["urn"].removeprefix("urn:pulumi:").split("::")[:2]
+    fleet = load_stack(stacks_dir, stack).fleet
+    return {
+        "format": PLAN_FORMAT,
+        "project": project,
+        "stack": stack,
+        "stack_version": fleet.version,
+        "env": fleet.env,
+        "cloud": fleet.cloud,
+        "region": fleet.region,
+        "modules": {},
+        "resources": documents,
+        "outputs": {},
+    }
+
+
+class SharedDecision:
+    """Decides a stack once (one OPA query) for all the pack's policies, which Pulumi calls one by one."""
+
+    def __init__(self, engine_factory: EngineFactory, stacks_dir: Path) -> None:
+        self._engine_factory = engine_factory
+        self._engine: PolicyEngine | None = None
+        self.stacks_dir = stacks_dir
+        self._decided: dict[str, list[dict[str, Any]]] = {}
+
+    def violations(self, resources: Sequence[PolicyResource]) -> list[dict[str, Any]]:
+        from inferfleet.gate.plan_input import policy_input
+
+        plan = policy_input(plan_from_stack(resources, stacks_dir=self.stacks_dir))
+        key = hashlib.sha256(orjson.dumps(plan, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        if key not in self._decided:
+            if self._engine is None:
+                self._engine = self._engine_factory()
+                atexit.register(self._engine.close)
+            self._decided[key], _ = self._engine.evaluate(plan)
+        return self._decided[key]
+
+    def validator(self, rule: Rule) -> Callable[[StackValidationArgs, ReportViolation], None]:
+        def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+            for violation in self.violations(args.resources):
+                if violation["policy_id"] != rule.policy_id:
+                    continue
+                urn = violation["urn"] if violation["urn"].startswith("urn:") else None
+                report_violation(f"{violation['message']} Fix: {violation['remediation']}", urn)
+
+        return validate
+
+
+def stack_policies(
+    policies_dir: Path = DEFAULT_POLICIES,
+    *,
+    stacks_dir: Path = REPO_ROOT / "stacks",
+    engine_factory: EngineFactory | None = None,
+) -> list[StackValidationPolicy]:
+    """One CrossGuard stack policy per Rego rule, all sharing one OPA decision per stack."""
+    decision = SharedDecision(engine_factory or (lambda: OpaEngine.start(policies_dir)), stacks_dir)
+    return [
+        StackValidationPolicy(
+            name=rule.policy_id.lower(),
+            description=rule.description,
+            display_name=rule.title,
+            validate=decision.validator(rule),
+            enforcement_level=_LEVELS[rule.enforcement],
+            severity=Severity(rule.severity),
+            remediation_steps=rule.remediation,
+            tags=[rule.package],
+        )
+        for policy in load_catalog(policies_dir)
+        for rule in policy.rules
+    ]
+
+
+def policy_config(policies: Sequence[StackValidationPolicy]) -> Mapping[str, EnforcementLevel]:
+    """Each policy's enforcement level by name, as the pack reports it."""
+    return {policy.name: policy.enforcement_level for policy in policies if policy.enforcement_level is not None}
