@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import STACKS, WriteStack, reference_config
+from stackfiles import STACKS, WriteStack, reference_config
 
 from inferfleet.cli.app import main
 from inferfleet.plan import PLAN_FORMAT

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import STACKS, WriteStack, reference_config
+from stackfiles import STACKS, WriteStack, reference_config
 
 from inferfleet.cli.app import main
 

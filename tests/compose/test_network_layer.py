@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import STACKS, reference_config
+from stackfiles import STACKS, reference_config
 
 from inferfleet.compose.network import NetworkLayer, compose_network
 from inferfleet.compose.providers import cloud_provider

@@ -6,7 +6,7 @@ import runpy
 
 import pulumi
 import pytest
-from conftest import REPO, STACKS, reference_config
+from stackfiles import REPO, STACKS, reference_config
 
 from inferfleet import PROJECT
 from inferfleet.plan import Planner, dumps

@@ -8,7 +8,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from conftest import STACKS, WriteStack, reference_config
+from stackfiles import STACKS, WriteStack, reference_config
 
 from inferfleet.errors import SpecError
 from inferfleet.plan import Planner, dumps

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import semver
-from conftest import REPO
+from stackfiles import REPO
 
 from inferfleet.release.readme import args_classes, components, generate, package_of, rewrite
 

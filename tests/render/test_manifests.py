@@ -9,7 +9,6 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 import yaml
-from conftest import STACKS
 from inferfleet_inference_service import (
     AcceleratorArgs,
     CanaryArgs,
@@ -18,6 +17,7 @@ from inferfleet_inference_service import (
     ModelServerArgs,
     validate_manifest,
 )
+from stackfiles import STACKS
 
 from inferfleet.errors import PlanInputError
 from inferfleet.plan import Planner, plan_program

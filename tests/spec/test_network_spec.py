@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import WriteStack, reference_config
+from stackfiles import WriteStack, reference_config
 
 from inferfleet.errors import SpecError
 from inferfleet.plan.planner import Planner

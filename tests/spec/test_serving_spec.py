@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import WriteStack, reference_config
+from stackfiles import WriteStack, reference_config
 
 from inferfleet.errors import SpecError
 from inferfleet.plan import Planner

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import WriteStack, reference_config
+from stackfiles import WriteStack, reference_config
 
 from inferfleet.errors import ExitCode, SpecError
 from inferfleet.spec import list_stacks, load_stack

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jsonschema
 import yaml
-from conftest import REPO, STACKS
+from stackfiles import REPO, STACKS
 
 from inferfleet.spec.schema import render
 

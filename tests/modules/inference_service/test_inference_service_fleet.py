@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import STACKS, WriteStack, reference_config
+from stackfiles import STACKS, WriteStack, reference_config
 
 from inferfleet.compose.tags import REQUIRED_TAG_KEYS
 from inferfleet.plan import Planner
