@@ -10,7 +10,7 @@ import data.lib
 # User-data a node boots with: its own and that of the templates it depends on (decoded when base64).
 boot_texts(r) := lib.user_data_texts(r) | {t |
 	some dep in r.dependencies
-	t := lib.user_data_texts(lib.by_urn[dep])[_]
+	some t in lib.user_data_texts(lib.templates[dep])
 }
 
 _own_gpu_flavor(r) if {

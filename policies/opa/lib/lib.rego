@@ -44,7 +44,11 @@ _listed(types, t) if {
 	t in types
 }
 
-by_urn := {r.urn: r | some r in input.resources}
+# Templates (launch templates, scaling configurations) by URN: what groups and node pools depend on.
+templates := {t.urn: t |
+	some t in of_types(data.lib.compute_types)
+	object.get(compute_spec(t), "template", false)
+}
 
 env := input.env
 
@@ -73,8 +77,7 @@ flavors(r) := own | template if {
 	own := strings_at(r.inputs, object.get(spec, "flavors", []))
 	template := {f |
 		some dep in r.dependencies
-		t := by_urn[dep]
-		object.get(compute_spec(t), "template", false)
+		t := templates[dep]
 		some f in strings_at(t.inputs, object.get(compute_spec(t), "flavors", []))
 	}
 }

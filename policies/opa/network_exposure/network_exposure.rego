@@ -10,9 +10,7 @@ import data.lib
 # Resources that must never have a public address: GPU nodes and databases.
 private_resources := array.concat(lib.gpu_nodes, lib.of_types(data.network_exposure.database_types))
 
-_private(r) if r.urn in lib.gpu_urns
-
-_private(r) if r.type in data.network_exposure.database_types
+private_by_urn := {r.urn: r | some r in private_resources}
 
 # The inputs that give a resource a public address, as "<input path>" strings.
 public_ip_reasons(r) := {concat(".", [sprintf("%v", [p]) | some p in check.path]) |
@@ -73,8 +71,7 @@ deny contains v if {
 deny contains v if {
 	some a in lib.of_types(data.network_exposure.eip_attachments)
 	some dep in a.dependencies
-	target := lib.by_urn[dep]
-	_private(target)
+	target := private_by_urn[dep]
 	detail := sprintf("%s %s binds a public IP to %s %s", [a.type, a.name, target.type, target.name])
 	v := lib.violation(rego.metadata.rule(), a.urn, detail)
 }

@@ -7,12 +7,17 @@ package regions
 
 import data.lib
 
+# Input keys that name a region (a set: intersected with each resource's keys, natively).
+region_keys := {key | some key in data.regions.region_inputs}
+
 # Every region the plan uses: [cloud, region, urn of the resource that names it].
 regions_used contains [input.cloud, input.region, lib.stack_location]
 
 regions_used contains [cloud, region, r.urn] if {
-	some r in lib.resources
-	some key in data.regions.region_inputs
+	some t, resources in lib.by_type
+	not startswith(t, "kubernetes:") # Kubernetes objects live wherever their cluster is
+	some r in resources
+	some key in (object.keys(r.inputs) & region_keys)
 	region := r.inputs[key]
 	cloud := _cloud(r)
 	is_string(region)

@@ -64,15 +64,21 @@ deny contains v if {
 tagged := [[r, effective_tags(r)] | some r in lib.of_types(data.required_tags.taggable_types)]
 
 # The tags of a taggable resource: its own over its provider's default tags.
-effective_tags(r) := object.union(_provider_tags(r), _tag_map(lib.at(r.inputs, path))) if {
-	path := data.required_tags.taggable_types[r.type]
-}
+effective_tags(r) := object.union(default_tags[r.provider], _own_tags(r)) if default_tags[r.provider]
 
-# Provider config reaches the plan as JSON text (how Pulumi passes provider inputs) or as an object.
-_provider_tags(r) := tags if {
-	tags := _config_object(lib.by_urn[r.provider].inputs.defaultTags).tags
+effective_tags(r) := _own_tags(r) if not default_tags[r.provider]
+
+_own_tags(r) := _tag_map(lib.at(r.inputs, data.required_tags.taggable_types[r.type]))
+
+# Default tags by provider URN. Provider config reaches the plan as JSON text (how Pulumi passes
+# provider inputs) or as an object.
+default_tags := {p.urn: tags |
+	some t, providers in lib.by_type
+	startswith(t, "pulumi:providers:")
+	some p in providers
+	tags := _config_object(p.inputs.defaultTags).tags
 	is_object(tags)
-} else := {}
+}
 
 _config_object(value) := json.unmarshal(value) if is_string(value)
 
