@@ -57,8 +57,8 @@ def rego_sources(policies_dir: Path) -> list[Path]:
     return sorted(p for p in policies_dir.rglob("*.rego") if not p.name.endswith("_test.rego"))
 
 
-def _metadata_blocks(lines: list[str]) -> list[tuple[int, dict[str, Any], str]]:
-    """(line of the block, parsed YAML, first code line after it) for each `# METADATA` block."""
+def _metadata_blocks(lines: list[str]) -> list[tuple[int, dict[str, Any], int]]:
+    """(line of the block, parsed YAML, number of the first code line after it) per `# METADATA` block."""
     blocks = []
     index = 0
     while index < len(lines):
@@ -71,9 +71,8 @@ def _metadata_blocks(lines: list[str]) -> list[tuple[int, dict[str, Any], str]]:
         while index < len(lines) and lines[index].startswith("#"):
             body.append(lines[index][2:] if lines[index].startswith("# ") else lines[index][1:])
             index += 1
-        following = lines[index] if index < len(lines) else ""
         parsed = yaml.safe_load("\n".join(body)) or {}
-        blocks.append((start + 1, parsed if isinstance(parsed, dict) else {}, following))
+        blocks.append((start + 1, parsed if isinstance(parsed, dict) else {}, index + 1))
     return blocks
 
 
@@ -116,10 +115,13 @@ def load_catalog(policies_dir: Path, *, relative_to: Path | None = None) -> list
             raise PolicyInputError(shown, "", "no `package` line")
         header: dict[str, Any] = {}
         rules = []
-        for line_no, meta, following in _metadata_blocks(lines):
+        described: set[int] = set()
+        for line_no, meta, code_line in _metadata_blocks(lines):
+            following = lines[code_line - 1] if code_line <= len(lines) else ""
             if _PACKAGE.match(following):
                 header = meta
             elif _RULE_HEAD.match(following):
+                described.add(code_line)
                 rule = _rule(meta, package=package, file=shown, line=line_no)
                 if rule.policy_id in seen:
                     raise PolicyInputError(
@@ -127,6 +129,11 @@ def load_catalog(policies_dir: Path, *, relative_to: Path | None = None) -> list
                     )
                 seen[rule.policy_id] = shown
                 rules.append(rule)
+        undescribed = [n for n, line in enumerate(lines, 1) if _RULE_HEAD.match(line) and n not in described]
+        if undescribed:
+            raise PolicyInputError(
+                shown, f"line {undescribed[0]}", "a deny rule without its own # METADATA block (title, custom.id, ...)"
+            )
         if not rules:
             continue
         policies.append(

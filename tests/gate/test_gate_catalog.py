@@ -57,3 +57,11 @@ def test_rule_without_complete_metadata_is_refused(tmp_path: Path) -> None:
 
 def test_docs_policies_md_is_fresh() -> None:
     assert docs.main(["--check"]) == 0, "docs/policies.md is stale: run python -m inferfleet.gate.docs"
+
+
+def test_deny_rule_without_metadata_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "p"
+    folder.mkdir()
+    (folder / "p.rego").write_text("package p\n\ndeny contains 1 if input.x\n")
+    with pytest.raises(PolicyInputError, match=r"p.rego: line 3: a deny rule without its own # METADATA block"):
+        load_catalog(tmp_path)
