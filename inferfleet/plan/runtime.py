@@ -8,6 +8,7 @@ outputs, ids and computed properties stay unknown.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import json
 import threading
@@ -152,8 +153,6 @@ def _run(
     config: Mapping[str, Any],
     resolve_stack_outputs: StackOutputsResolver,
 ) -> Capture:
-    import asyncio
-
     from pulumi.runtime import config as pulumi_config
     from pulumi.runtime import mocks, settings
     from pulumi.runtime import stack as pulumi_stack
@@ -170,13 +169,19 @@ def _run(
             dry_run=True,
             organization=ORGANIZATION,
             callbacks=None,
+            # Fresh per run: the runtime's defaults are shared objects, and a failed earlier run
+            # would otherwise leave its pending outputs (bound to a closed loop) behind.
+            outputs=set(),
+            lock=threading.Lock(),
         )
     )
     settings.ROOT.set(None)
     pulumi_config.set_all_config({key: _config_value(value) for key, value in config.items()})
     loop = asyncio.new_event_loop()
+    stock_wait = pulumi_stack.wait_for_rpcs
     try:
         asyncio.set_event_loop(loop)
+        pulumi_stack.wait_for_rpcs = _drain
         loop.run_until_complete(pulumi_stack.run_in_stack(program))
     except InferfleetError:
         raise
@@ -186,9 +191,39 @@ def _run(
             raise cause from None
         raise EngineError(f"the Pulumi program failed under the mock runtime: {type(exc).__name__}: {exc}") from exc
     finally:
+        pulumi_stack.wait_for_rpcs = stock_wait
         asyncio.set_event_loop(None)
         loop.close()
     return monitor.capture
+
+
+async def _drain(await_all_outstanding_tasks: bool = True) -> None:
+    """Wait until the program's RPCs and outputs have all settled.
+
+    Pulumi's own `wait_for_rpcs` waits for pending outputs with FIRST_COMPLETED over and over,
+    re-registering a callback on every pending output each time: quadratic in the resource
+    count (a 1,000-resource plan spent two thirds of its time there). Waiting for each batch of
+    pending outputs as a whole settles the same set, in linear time, with the first failure
+    raised as before.
+    """
+    from pulumi.runtime.settings import SETTINGS, _get_rpc_manager
+
+    rpc_manager = _get_rpc_manager()
+    while True:
+        while rpc_manager.rpcs:
+            await asyncio.sleep(0)
+            await rpc_manager.rpcs.pop()
+        if rpc_manager.unhandled_exception is not None:
+            raise rpc_manager.unhandled_exception.with_traceback(rpc_manager.exception_traceback)
+        while await_all_outstanding_tasks:
+            with SETTINGS.lock:
+                pending = list(SETTINGS.outputs)
+                SETTINGS.outputs.clear()
+            if not pending:
+                break
+            await asyncio.gather(*pending)
+        if not rpc_manager.rpcs:
+            return
 
 
 def _config_value(value: Any) -> str:
