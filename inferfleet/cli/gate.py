@@ -25,6 +25,7 @@ from inferfleet.gate import (
     with_base,
 )
 from inferfleet.gate.plan_input import check_plan
+from inferfleet.gate.policy_data import check_policy_data
 from inferfleet.gate.report import console_report, dumps, json_report, junit_report, sarif_report
 
 
@@ -64,6 +65,7 @@ def gate_command(  # noqa: PLR0917 (typer maps each parameter to a flag)
     if (plan is None) == (stack is None):
         raise UsageError("give exactly one of a plan file (or - for stdin) and --stack/-s NAME")
     catalog = load_catalog(policies)
+    check_policy_data(policies)
     known_ids = [rule.policy_id for policy in catalog for rule in policy.rules]
     waiver_list = load_waivers(waivers, known_ids) if waivers is not None else []
     document = _head_plan(plan, stack, stacks_dir=stacks_dir, max_plan_bytes=max_plan_bytes)

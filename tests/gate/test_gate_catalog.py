@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
+from inferfleet.cli.app import main
 from inferfleet.errors import PolicyInputError
 from inferfleet.gate import DEFAULT_POLICIES, docs, find_opa, load_catalog
+from inferfleet.gate.policy_data import check_policy_data
 
 
 def test_catalog_matches_opa_inspect() -> None:
@@ -65,3 +69,40 @@ def test_deny_rule_without_metadata_is_refused(tmp_path: Path) -> None:
     (folder / "p.rego").write_text("package p\n\ndeny contains 1 if input.x\n")
     with pytest.raises(PolicyInputError, match=r"p.rego: line 3: a deny rule without its own # METADATA block"):
         load_catalog(tmp_path)
+
+
+def test_policy_data_of_the_repository_is_valid() -> None:
+    check_policy_data(DEFAULT_POLICIES)
+
+
+BROKEN_DATA = [
+    (
+        "regions",
+        "allowed_regions:\n  prod:\n    aws: us-west-2\n",
+        "allowed_regions.prod.aws",
+        "is not of type 'array'",
+    ),
+    ("canary", "max_step: twenty\n", "max_step", "is not of type 'number'"),
+    ("canary", "max_step: [20\n", "", "is not valid YAML"),
+]
+
+
+@pytest.mark.parametrize("case", BROKEN_DATA)
+def test_broken_policy_data_names_file_and_key(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, case: tuple[str, str, str, str]
+) -> None:
+    folder, text, key, expectation = case
+    copy = tmp_path / "opa"
+    shutil.copytree(DEFAULT_POLICIES, copy)
+    data = copy / folder / "data.yaml"
+    original = yaml.safe_load((DEFAULT_POLICIES / folder / "data.yaml").read_text())
+    if key:
+        original.update(yaml.safe_load(text))
+        data.write_text(yaml.safe_dump(original))
+    else:
+        data.write_text(text)
+    code = main(["gate", str(DEFAULT_POLICIES / "canary" / "allowed_next_stage.json"), "--policies", str(copy)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"{data}: {key}: " in err if key else f"{data}: is not valid YAML" in err
+    assert expectation in err

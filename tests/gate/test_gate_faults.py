@@ -28,7 +28,11 @@ def test_missing_opa_binary_is_an_engine_error(capsys: pytest.CaptureFixture[str
 def test_opa_that_cannot_start_is_an_engine_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     broken = tmp_path / "policies"
     (broken / "bad").mkdir(parents=True)
-    (broken / "bad" / "bad.rego").write_text("package bad\n\ndeny contains v if {\n")
+    metadata = (
+        "# METADATA\n# title: T\n# description: D\n# custom:\n#   id: IF-BAD-001\n#   severity: low\n"
+        "#   enforcement: advisory\n#   remediation: R\n#   version: 1.0.0\n"
+    )
+    (broken / "bad" / "bad.rego").write_text(f"package bad\n\n{metadata}deny contains v if {{\n")
     code, _, err = run_gate(capsys, ALLOWED, "--policies", str(broken))
     assert code == 3
     assert "OPA exited with status" in err
