@@ -206,3 +206,32 @@ def test_plan_and_stack_together_are_a_usage_error(capsys: pytest.CaptureFixture
     code, _, err = run_gate(capsys, ALLOWED, "-s", "prod-cn-south")
     assert code == 2
     assert "exactly one of" in err
+
+
+def test_opa_killed_while_deciding_is_an_engine_error() -> None:
+    plan = fixture_plan("workloads/allowed_hardened_service.json")
+    template = next(r for r in plan["resources"] if r["type"] == "kubernetes:apps/v1:Deployment")
+    # Enough work that OPA is still deciding when it is killed (seconds, where the kill comes at 0.3 s).
+    plan["resources"] += [{**template, "urn": f"{template['urn']}-{i}"} for i in range(40000)]
+    engine = OpaEngine.start(timeout=60)
+    outcome: list[BaseException] = []
+
+    def decide() -> None:
+        try:
+            engine.evaluate(plan)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=decide)
+    try:
+        worker.start()
+        threading.Event().wait(0.3)
+        assert engine.server is not None
+        assert engine.server.process is not None
+        os.kill(engine.server.process.pid, signal.SIGKILL)
+        worker.join(30)
+    finally:
+        engine.close()
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], EngineError)
+    assert "lost OPA" in str(outcome[0])
