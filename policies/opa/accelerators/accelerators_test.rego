@@ -53,3 +53,25 @@ test_deny_group_over_ceiling_through_its_template if {
 test_allow_cpu_flavor if {
 	accelerators.deny with input as plan("dev", [pool("c7.2xlarge.2", 3)]) == set()
 }
+
+test_deny_ess_group_over_ceiling_through_the_configuration_that_names_it if {
+	group := {
+		"urn": "u:group", "type": "alicloud:ess/scalingGroup:ScalingGroup", "name": "group", "dependencies": [],
+		"inputs": {"minSize": 1, "maxSize": 3},
+	}
+	configuration := {
+		"urn": "u:config", "type": "alicloud:ess/scalingConfiguration:ScalingConfiguration", "name": "config",
+		"dependencies": ["u:group"], "inputs": {"instanceType": "ecs.gn7i-c32g1.32xlarge"},
+	}
+	result := accelerators.deny with input as plan("dev", [group, configuration])
+	found(result) == {
+		[
+			"IF-ACC-001", "u:config",
+			"Accelerator flavor allowed for the env: alicloud:ess/scalingConfiguration:ScalingConfiguration config uses flavor \"ecs.gn7i-c32g1.32xlarge\", not allowed for env \"dev\"",
+		],
+		[
+			"IF-ACC-002", "stack",
+			"Accelerator count within the env's ceiling: the stack reaches 12 accelerators, above the \"dev\" ceiling of 4",
+		],
+	}
+}

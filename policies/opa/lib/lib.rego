@@ -76,10 +76,21 @@ flavors(r) := own | template if {
 	spec := compute_spec(r)
 	own := strings_at(r.inputs, object.get(spec, "flavors", []))
 	template := {f |
-		some dep in r.dependencies
-		t := templates[dep]
+		some t in templates_of(r)
 		some f in strings_at(t.inputs, object.get(compute_spec(t), "flavors", []))
 	}
+}
+
+# The templates a group uses: those it depends on (AWS, Huawei, Tencent groups name their launch
+# template or configuration) and those that depend on it (an Alibaba ESS configuration names its group).
+templates_of(r) := array.concat(
+	[t | some dep in r.dependencies; t := templates[dep]],
+	object.get(templates_naming, r.urn, []),
+)
+
+templates_naming := {group: [t | some t in templates; group in t.dependencies] |
+	some template in templates
+	some group in template.dependencies
 }
 
 accelerator_flavor(flavor) if data.lib.accelerator_flavors[flavor]
