@@ -10,13 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
 from inferfleet.compose.compute import ComputeLayer
 from inferfleet.spec.model import FleetSpec
 from inferfleet.spec.serving import VM_PLACEMENTS, ServiceSpec
+
+if TYPE_CHECKING:
+    import pulumi_kubernetes as k8s
+    from inferfleet_inference_service import InferenceService
 
 KUBERNETES_PLACEMENT = "kubernetes"
 
@@ -79,14 +83,7 @@ def vm_host_extras(fleet: FleetSpec) -> dict[str, dict[str, Any]]:
 
 def compose_services(fleet: FleetSpec, *, stack: str, compute: ComputeLayer, tags: Mapping[str, str]) -> ServingLayer:
     """One InferenceService per Kubernetes-placed service; every service's placement and stage as outputs."""
-    import pulumi_kubernetes as k8s
-    from inferfleet_inference_service import (
-        AcceleratorArgs,
-        AutoscalingArgs,
-        CanaryArgs,
-        InferenceService,
-        InferenceServiceArgs,
-    )
+    from inferfleet_inference_service import AcceleratorArgs, AutoscalingArgs, CanaryArgs, InferenceServiceArgs
 
     del stack  # the stack name reaches the objects through `tags`
     providers: dict[str, k8s.Provider] = {}
@@ -104,6 +101,10 @@ def compose_services(fleet: FleetSpec, *, stack: str, compute: ComputeLayer, tag
                 "unit": f"inferfleet-{service.name}.service",
             }
             continue
+        # Imported here: pulumi-kubernetes costs ~0.4 s, and a fleet of VM services never needs it.
+        import pulumi_kubernetes as k8s
+        from inferfleet_inference_service import InferenceService
+
         pool = compute.pools[pool_spec.name]
         if pool_spec.name not in providers:
             providers[pool_spec.name] = k8s.Provider(f"{pool_spec.name}-kubernetes", kubeconfig=pool.kubeconfig)

@@ -1,5 +1,7 @@
 """inferfleet-inference-service: the model-server container on Kubernetes and on GPU VMs, with a staged canary."""
 
+from typing import TYPE_CHECKING, Any
+
 from inferfleet_inference_service.args import (
     AcceleratorArgs,
     AutoscalingArgs,
@@ -14,9 +16,20 @@ from inferfleet_inference_service.args import (
 from inferfleet_inference_service.container import server_environment
 from inferfleet_inference_service.labels import label_value, labels_from_tags
 from inferfleet_inference_service.objects import service_objects
-from inferfleet_inference_service.service import InferenceService
 from inferfleet_inference_service.validation import known_kubernetes_versions, validate_manifest
 from inferfleet_inference_service.vm import vm_service_parts
+
+if TYPE_CHECKING:
+    from inferfleet_inference_service.service import InferenceService
+
+
+def __getattr__(name: str) -> Any:
+    # The component pulls in pulumi-kubernetes (~0.4 s); a fleet of VM services never needs it.
+    if name == "InferenceService":
+        from inferfleet_inference_service.service import InferenceService
+
+        return InferenceService
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "AcceleratorArgs",
