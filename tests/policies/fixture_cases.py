@@ -194,6 +194,28 @@ def _eip_on_gpu() -> list[dict[str, Any]]:
     return [node, association]
 
 
+def _node_group_in_public_subnet() -> list[dict[str, Any]]:
+    subnet = resource("aws:ec2/subnet:Subnet", "public-a", {"mapPublicIpOnLaunch": True, "tags": dict(TAGS)})
+    subnet["provider"] = None
+    template = resource(
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        "gpu-template",
+        {
+            "instanceType": "g5.xlarge",
+            "userData": TUNED,
+            "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true"}}],
+            "tags": dict(TAGS),
+        },
+    )
+    group = resource(
+        "aws:eks/nodeGroup:NodeGroup",
+        "gpu-nodes",
+        {"instanceTypes": ["g5.xlarge"], "scalingConfig": {"desiredSize": 2, "maxSize": 2}, "tags": dict(TAGS)},
+        dependencies=[subnet["urn"], template["urn"]],
+    )
+    return [subnet, template, group]
+
+
 # policy folder -> case name -> (resources, plan overrides, rule ids a denied case raises). A denied
 # case that raises only advisory rules still passes the gate (exit 0): it is reported, not enforced.
 Case = tuple[list[dict[str, Any]], dict[str, Any], set[str]]
@@ -227,6 +249,7 @@ DENIED: dict[str, dict[str, Case]] = {
     "network_exposure": {
         "eip_on_gpu_vm": ([ecs(eipType="5_bgp", bandwidth={"shareType": "PER", "size": 10})], {}, {"IF-NET-001"}),
         "eip_association": (_eip_on_gpu(), {}, {"IF-NET-002"}),
+        "node_group_in_public_subnet": (_node_group_in_public_subnet(), {}, {"IF-NET-004"}),
     },
     "open_ingress": {
         "ssh_from_internet": ([rule(ports="22", remoteIpPrefix="0.0.0.0/0")], {}, {"IF-NET-003"}),

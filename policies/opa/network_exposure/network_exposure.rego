@@ -13,10 +13,18 @@ private_resources := array.concat(lib.gpu_nodes, lib.of_types(data.network_expos
 private_by_urn := {r.urn: r | some r in private_resources}
 
 # The inputs that give a resource a public address, as "<input path>" strings.
-public_ip_reasons(r) := {concat(".", [sprintf("%v", [p]) | some p in check.path]) |
-	some check in data.network_exposure.public_ip[r.type]
+public_ip_reasons(r) := _reasons(r, data.network_exposure.public_ip)
+
+_reasons(r, checks) := {concat(".", [sprintf("%v", [p]) | some p in check.path]) |
+	some check in checks[r.type]
 	some value in _values_at(r.inputs, check.path)
 	_fires(check.when, value)
+}
+
+# Subnets that hand every instance launched in them a public IP, by URN.
+public_subnet_by_urn := {s.urn: s |
+	some s in lib.of_types(data.network_exposure.public_subnets)
+	count(_reasons(s, data.network_exposure.public_subnets)) > 0
 }
 
 # The values at a path of keys; one "*" in the path walks every item of a list.
@@ -74,4 +82,21 @@ deny contains v if {
 	target := private_by_urn[dep]
 	detail := sprintf("%s %s binds a public IP to %s %s", [a.type, a.name, target.type, target.name])
 	v := lib.violation(rego.metadata.rule(), a.urn, detail)
+}
+
+# METADATA
+# title: GPU nodes not in public-IP subnets
+# description: No GPU node (instance, node group, scaling group) is placed in a subnet that maps a public IP on launch.
+# custom:
+#   id: IF-NET-004
+#   severity: critical
+#   enforcement: mandatory
+#   remediation: Place GPU nodes in private subnets (mapPublicIpOnLaunch false); keep public subnets for load balancers.
+#   version: 1.0.0
+deny contains v if {
+	some r in lib.gpu_nodes
+	some dep in r.dependencies
+	subnet := public_subnet_by_urn[dep]
+	detail := sprintf("%s %s runs in %s %s, which gives it a public IP", [r.type, r.name, subnet.type, subnet.name])
+	v := lib.violation(rego.metadata.rule(), r.urn, detail)
 }

@@ -56,3 +56,23 @@ test_deny_eip_association_to_gpu_vm if {
 		"No public IP bound to GPU nodes or databases: alicloud:ecs/eipAssociation:EipAssociation eip binds a public IP to alicloud:ecs/instance:Instance vm",
 	]}
 }
+
+test_deny_node_group_in_public_subnet if {
+	subnet := {"urn": "u:s", "type": "aws:ec2/subnet:Subnet", "name": "s", "inputs": {"mapPublicIpOnLaunch": true}}
+	ng := {"urn": "u:ng", "type": "aws:eks/nodeGroup:NodeGroup", "name": "ng", "dependencies": ["u:s"], "inputs": {
+		"instanceTypes": ["g5.xlarge"],
+		"scalingConfig": {"maxSize": 2},
+	}}
+	found(network_exposure.deny) == {[
+		"IF-NET-004", "u:ng",
+		"GPU nodes not in public-IP subnets: aws:eks/nodeGroup:NodeGroup ng runs in aws:ec2/subnet:Subnet s, which gives it a public IP",
+	]} with input as plan([subnet, ng])
+}
+
+test_allow_node_group_in_private_subnet if {
+	subnet := {"urn": "u:s", "type": "aws:ec2/subnet:Subnet", "name": "s", "inputs": {"mapPublicIpOnLaunch": false}}
+	ng := {"urn": "u:ng", "type": "aws:eks/nodeGroup:NodeGroup", "name": "ng", "dependencies": ["u:s"], "inputs": {
+		"instanceTypes": ["g5.xlarge"],
+	}}
+	network_exposure.deny with input as plan([subnet, ng]) == set()
+}
