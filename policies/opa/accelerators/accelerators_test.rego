@@ -20,11 +20,17 @@ test_deny_flavor_not_allowed_for_env if {
 	found(result) == {
 		[
 			"IF-ACC-001", "u:pool",
-			"Accelerator flavor allowed for the env: huaweicloud:Cce/nodePool:NodePool pool uses flavor \"p3.16xlarge.8\", not allowed for env \"dev\"",
+			concat("", [
+				"Accelerator flavor allowed for the env: huaweicloud:Cce/nodePool:NodePool pool ",
+				"uses flavor \"p3.16xlarge.8\", not allowed for env \"dev\"",
+			]),
 		],
 		[
 			"IF-ACC-002", "stack",
-			"Accelerator count within the env's ceiling: the stack reaches 8 accelerators, above the \"dev\" ceiling of 4",
+			concat("", [
+				"Accelerator count within the env's ceiling: the stack reaches 8 accelerators, ",
+				"above the \"dev\" ceiling of 4",
+			]),
 		],
 	}
 }
@@ -46,7 +52,10 @@ test_deny_group_over_ceiling_through_its_template if {
 	result := accelerators.deny with input as plan("prod", [template, group])
 	found(result) == {[
 		"IF-ACC-002", "stack",
-		"Accelerator count within the env's ceiling: the stack reaches 800 accelerators, above the \"prod\" ceiling of 512",
+		concat("", [
+			"Accelerator count within the env's ceiling: the stack reaches 800 accelerators, ",
+			"above the \"prod\" ceiling of 512",
+		]),
 	]}
 }
 
@@ -67,11 +76,20 @@ test_deny_ess_group_over_ceiling_through_the_configuration_that_names_it if {
 	found(result) == {
 		[
 			"IF-ACC-001", "u:config",
-			"Accelerator flavor allowed for the env: alicloud:ess/scalingConfiguration:ScalingConfiguration config uses flavor \"ecs.gn7i-c32g1.32xlarge\", not allowed for env \"dev\"",
+			concat("", [
+				"Accelerator flavor allowed for the env: ",
+				concat("", [
+					"alicloud:ess/scalingConfiguration:ScalingConfiguration config uses ",
+					"flavor \"ecs.gn7i-c32g1.32xlarge\", not allowed for env \"dev\"",
+				]),
+			]),
 		],
 		[
 			"IF-ACC-002", "stack",
-			"Accelerator count within the env's ceiling: the stack reaches 12 accelerators, above the \"dev\" ceiling of 4",
+			concat("", [
+				"Accelerator count within the env's ceiling: the stack reaches 12 accelerators, ",
+				"above the \"dev\" ceiling of 4",
+			]),
 		],
 	}
 }

@@ -2,12 +2,14 @@ package availability_test
 
 import data.availability
 
+pdb_type := "kubernetes:policy/v1:PodDisruptionBudget"
+
 deployment(replicas, annotations) := {"urn": "u:d", "type": "kubernetes:apps/v1:Deployment", "name": "d", "inputs": {
 	"metadata": {"namespace": "svc", "annotations": annotations},
 	"spec": {"replicas": replicas, "template": {"metadata": {"labels": {"app": "svc", "track": "stable"}}}},
 }}
 
-pdb(namespace, labels) := {"urn": "u:pdb", "type": "kubernetes:policy/v1:PodDisruptionBudget", "name": "pdb", "inputs": {
+pdb(namespace, labels) := {"urn": "u:pdb", "type": pdb_type, "name": "pdb", "inputs": {
 	"metadata": {"namespace": namespace},
 	"spec": {"selector": {"matchLabels": labels}},
 }}
@@ -31,8 +33,16 @@ test_allow_single_replica_canary_track if {
 
 test_deny_one_replica_and_budget_elsewhere if {
 	found(availability.deny) == {
-		["IF-K8S-007", "u:d", "At least two replicas in prod: kubernetes:apps/v1:Deployment d runs 1 replica(s), below 2 in prod"],
-		["IF-K8S-008", "u:d", "PodDisruptionBudget in prod: no PodDisruptionBudget selects kubernetes:apps/v1:Deployment d"],
+		[
+			"IF-K8S-007",
+			"u:d",
+			"At least two replicas in prod: kubernetes:apps/v1:Deployment d runs 1 replica(s), below 2 in prod",
+		],
+		[
+			"IF-K8S-008",
+			"u:d",
+			"PodDisruptionBudget in prod: no PodDisruptionBudget selects kubernetes:apps/v1:Deployment d",
+		],
 	} with input as plan("prod", [deployment(1, {}), pdb("other", {"app": "svc"})])
 }
 

@@ -2,7 +2,10 @@ package canary_test
 
 import data.canary
 
-ingress(weight) := {"metadata": {"annotations": {"inferfleet.io/canary-weight": weight, "inferfleet.io/canary-stage": "1"}}}
+ingress(weight) := {"metadata": {"annotations": {
+	"inferfleet.io/canary-weight": weight,
+	"inferfleet.io/canary-stage": "1",
+}}}
 
 canary_object(weight, old) := object.union(
 	{"urn": "u:c", "type": "kubernetes:networking.k8s.io/v1:Ingress", "name": "c", "inputs": ingress(weight)},
@@ -28,14 +31,20 @@ test_allow_rollback if {
 test_deny_jump_from_twenty_to_hundred if {
 	found(canary.deny) == {[
 		"IF-CAN-001", "u:c",
-		"Canary step within the allowed raise: kubernetes:networking.k8s.io/v1:Ingress c raises canary traffic from 20% to 100%, more than 20 points",
+		concat("", [
+			"Canary step within the allowed raise: kubernetes:networking.k8s.io/v1:Ingress c ",
+			"raises canary traffic from 20% to 100%, more than 20 points",
+		]),
 	]} with input as plan([canary_object("100", {"old_inputs": ingress("20")})])
 }
 
 test_deny_new_canary_above_step if {
 	found(canary.deny) == {[
 		"IF-CAN-001", "u:c",
-		"Canary step within the allowed raise: kubernetes:networking.k8s.io/v1:Ingress c raises canary traffic from 0% to 50%, more than 20 points",
+		concat("", [
+			"Canary step within the allowed raise: kubernetes:networking.k8s.io/v1:Ingress c ",
+			"raises canary traffic from 0% to 50%, more than 20 points",
+		]),
 	]} with input as plan([canary_object("50", {"old_inputs": {"metadata": {}}})])
 }
 

@@ -34,6 +34,11 @@ test_deny_one_plain_data_disk if {
 }
 
 test_allow_huawei_kms_key_known_after_apply if {
-	vol := {"urn": "u:v", "type": "huaweicloud:Evs/volume:Volume", "name": "v", "inputs": {"kmsId": "(known after apply)"}}
+	vol := {
+		"urn": "u:v",
+		"type": "huaweicloud:Evs/volume:Volume",
+		"name": "v",
+		"inputs": {"kmsId": "(known after apply)"},
+	}
 	disk_encryption.deny with input as plan([vol]) == set()
 }

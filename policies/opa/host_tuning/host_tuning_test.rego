@@ -23,7 +23,10 @@ test_deny_untuned_prod_gpu_vm if {
 	result := host_tuning.deny with input as plan("prod", [vm(base64.encode("#!/bin/sh\necho hi\n"))])
 	{[v.policy_id, v.urn, v.message] | some v in result} == {[
 		"IF-HOST-001", "u:vm",
-		"Host tuning on prod GPU nodes: tencentcloud:Instance/instance:Instance vm boots without the host-tuning profile marker",
+		concat("", [
+			"Host tuning on prod GPU nodes: tencentcloud:Instance/instance:Instance vm boots ",
+			"without the host-tuning profile marker",
+		]),
 	]}
 }
 

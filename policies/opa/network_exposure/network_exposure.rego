@@ -64,7 +64,8 @@ deny contains v if {
 	reasons := public_ip_reasons(r)
 	count(reasons) > 0
 	reason := concat(", ", sort(reasons))
-	v := lib.violation(rego.metadata.rule(), r.urn, sprintf("%s %s asks for a public IP (%s)", [r.type, r.name, reason]))
+	detail := sprintf("%s %s asks for a public IP (%s)", [r.type, r.name, reason])
+	v := lib.violation(rego.metadata.rule(), r.urn, detail)
 }
 
 # METADATA

@@ -27,7 +27,10 @@ test_deny_bandwidth_on_gpu_vm if {
 	result := network_exposure.deny with input as plan([gpu_vm({"internetMaxBandwidthOut": 5})])
 	found(result) == {[
 		"IF-NET-001", "u:vm",
-		"No public IP on GPU nodes or databases: alicloud:ecs/instance:Instance vm asks for a public IP (internetMaxBandwidthOut)",
+		concat("", [
+			"No public IP on GPU nodes or databases: alicloud:ecs/instance:Instance vm asks ",
+			"for a public IP (internetMaxBandwidthOut)",
+		]),
 	]}
 }
 
@@ -39,21 +42,39 @@ test_deny_public_launch_template if {
 	result := network_exposure.deny with input as plan([lt])
 	found(result) == {[
 		"IF-NET-001", "u:lt",
-		"No public IP on GPU nodes or databases: aws:ec2/launchTemplate:LaunchTemplate lt asks for a public IP (networkInterfaces.*.associatePublicIpAddress)",
+		concat("", [
+			"No public IP on GPU nodes or databases: aws:ec2/launchTemplate:LaunchTemplate ",
+			"lt asks for a public IP (networkInterfaces.*.associatePublicIpAddress)",
+		]),
 	]}
 }
 
 test_deny_public_database if {
-	db := {"urn": "u:db", "type": "aws:rds/instance:Instance", "name": "db", "dependencies": [], "inputs": {"publiclyAccessible": true}}
+	db := {
+		"urn": "u:db",
+		"type": "aws:rds/instance:Instance",
+		"name": "db",
+		"dependencies": [],
+		"inputs": {"publiclyAccessible": true},
+	}
 	{v.policy_id | some v in network_exposure.deny} == {"IF-NET-001"} with input as plan([db])
 }
 
 test_deny_eip_association_to_gpu_vm if {
-	eip := {"urn": "u:eip", "type": "alicloud:ecs/eipAssociation:EipAssociation", "name": "eip", "dependencies": ["u:vm"], "inputs": {}}
+	eip := {
+		"urn": "u:eip",
+		"type": "alicloud:ecs/eipAssociation:EipAssociation",
+		"name": "eip",
+		"dependencies": ["u:vm"],
+		"inputs": {},
+	}
 	result := network_exposure.deny with input as plan([gpu_vm({}), eip])
 	found(result) == {[
 		"IF-NET-002", "u:eip",
-		"No public IP bound to GPU nodes or databases: alicloud:ecs/eipAssociation:EipAssociation eip binds a public IP to alicloud:ecs/instance:Instance vm",
+		concat("", [
+			"No public IP bound to GPU nodes or databases: ",
+			"alicloud:ecs/eipAssociation:EipAssociation eip binds a public IP to alicloud:ecs/instance:Instance vm",
+		]),
 	]}
 }
 
@@ -65,7 +86,10 @@ test_deny_node_group_in_public_subnet if {
 	}}
 	found(network_exposure.deny) == {[
 		"IF-NET-004", "u:ng",
-		"GPU nodes not in public-IP subnets: aws:eks/nodeGroup:NodeGroup ng runs in aws:ec2/subnet:Subnet s, which gives it a public IP",
+		concat("", [
+			"GPU nodes not in public-IP subnets: aws:eks/nodeGroup:NodeGroup ng runs in ",
+			"aws:ec2/subnet:Subnet s, which gives it a public IP",
+		]),
 	]} with input as plan([subnet, ng])
 }
 

@@ -33,12 +33,21 @@ test_deny_alicloud_all_ports if {
 	r := {"urn": "u:r", "type": "alicloud:ecs/securityGroupRule:SecurityGroupRule", "name": "r", "inputs": {
 		"type": "ingress", "ipProtocol": "all", "portRange": "-1/-1", "cidrIp": "0.0.0.0/0",
 	}}
-	found(open_ingress.deny) == {["IF-NET-003", "u:r", msg("0.0.0.0/0", 22)], ["IF-NET-003", "u:r", msg("0.0.0.0/0", 8000)]} with input as plan([r])
+	found(open_ingress.deny) == {
+		["IF-NET-003", "u:r", msg("0.0.0.0/0", 22)],
+		["IF-NET-003", "u:r", msg("0.0.0.0/0", 8000)],
+	} with input as plan([r])
 }
 
 test_deny_tencent_rule_set_on_container_port if {
-	deployment := {"urn": "u:d", "type": "kubernetes:apps/v1:Deployment", "name": "d", "inputs": {"spec": {"template": {"spec": {"containers": [{"ports": [{"containerPort": 9000}]}]}}}}}
-	r := {"urn": "u:r", "type": "tencentcloud:Security/groupRuleSet:GroupRuleSet", "name": "r", "inputs": {"ingresses": [
+	deployment := {
+		"urn": "u:d",
+		"type": "kubernetes:apps/v1:Deployment",
+		"name": "d",
+		"inputs": {"spec": {"template": {"spec": {"containers": [{"ports": [{"containerPort": 9000}]}]}}}},
+	}
+	rule_set := "tencentcloud:Security/groupRuleSet:GroupRuleSet"
+	r := {"urn": "u:r", "type": rule_set, "name": "r", "inputs": {"ingresses": [
 		{"action": "ACCEPT", "cidrBlock": "0.0.0.0/0", "protocol": "TCP", "port": "9000"},
 		{"action": "ACCEPT", "cidrBlock": "10.0.0.0/8", "protocol": "TCP", "port": "22"},
 	]}}

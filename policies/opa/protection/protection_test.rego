@@ -2,7 +2,12 @@ package protection_test
 
 import data.protection
 
-vpc(protect) := {"urn": "u:v", "type": "tencentcloud:Vpc/instance:Instance", "name": "v", "options": {"protect": protect}}
+vpc(protect) := {
+	"urn": "u:v",
+	"type": "tencentcloud:Vpc/instance:Instance",
+	"name": "v",
+	"options": {"protect": protect},
+}
 
 plan(env, resources) := {"env": env, "stack": "s", "resources": resources}
 

@@ -2,9 +2,11 @@ package regions_test
 
 import data.regions
 
+stack_resource := {"urn": "u:stack", "type": "pulumi:pulumi:Stack", "name": "s", "inputs": {}}
+
 plan(stack, env, cloud, region, resources) := {
 	"stack": stack, "env": env, "cloud": cloud, "region": region,
-	"resources": array.concat([{"urn": "u:stack", "type": "pulumi:pulumi:Stack", "name": "s", "inputs": {}}], resources),
+	"resources": array.concat([stack_resource], resources),
 }
 
 found(result) := {[v.policy_id, v.urn, v.message] | some v in result}
@@ -21,7 +23,10 @@ test_deny_china_stack_outside_mainland if {
 	result := regions.deny with input as plan("prod-cn-west", "prod", "aws", "us-west-2", [])
 	found(result) == {[
 		"IF-REG-002", "u:stack",
-		"China stacks stay in mainland China: stack \"prod-cn-west\" uses aws region \"us-west-2\" outside mainland China",
+		concat("", [
+			"China stacks stay in mainland China: stack \"prod-cn-west\" uses aws region ",
+			"\"us-west-2\" outside mainland China",
+		]),
 	]}
 }
 
@@ -35,6 +40,11 @@ test_deny_provider_region_not_allowed_for_env if {
 }
 
 test_allow_unknown_region_input if {
-	r := {"urn": "u:r", "type": "huaweicloud:Cc/networkInstance:NetworkInstance", "name": "r", "inputs": {"regionId": "(known after apply)"}}
+	r := {
+		"urn": "u:r",
+		"type": "huaweicloud:Cc/networkInstance:NetworkInstance",
+		"name": "r",
+		"inputs": {"regionId": "(known after apply)"},
+	}
 	regions.deny with input as plan("prod-cn-south", "prod", "huaweicloud", "cn-south-1", [r]) == set()
 }

@@ -51,7 +51,10 @@ test_deny_tag_disagrees_with_plan if {
 	result := required_tags.deny with input as plan([vpc(object.union(tags, {"stack-version": "0.9.0"}))])
 	found(result) == {[
 		"IF-TAG-002", "u:vpc",
-		"Tags agree with the plan: huaweicloud:Vpc/vpc:Vpc vpc has tag stack-version=\"0.9.0\", the plan says \"1.0.0\"",
+		concat("", [
+			"Tags agree with the plan: huaweicloud:Vpc/vpc:Vpc vpc has tag ",
+			"stack-version=\"0.9.0\", the plan says \"1.0.0\"",
+		]),
 	]}
 }
 

@@ -32,9 +32,18 @@ test_deny_tag_and_root if {
 		"securityContext": {"runAsNonRoot": false},
 	})
 	found(workloads.deny) == {
-		["IF-K8S-001", "Images pinned by digest: kubernetes:apps/v1:Deployment d container server uses image \"repo/server:1.2\""],
+		[
+			"IF-K8S-001",
+			"Images pinned by digest: kubernetes:apps/v1:Deployment d container server uses image \"repo/server:1.2\"",
+		],
 		["IF-K8S-005", "Containers run as non-root: kubernetes:apps/v1:Deployment d container server may run as root"],
-		["IF-K8S-006", "Read-only root filesystem: kubernetes:apps/v1:Deployment d container server has a writable root filesystem"],
+		[
+			"IF-K8S-006",
+			concat("", [
+				"Read-only root filesystem: kubernetes:apps/v1:Deployment d container ",
+				"server has a writable root filesystem",
+			]),
+		],
 	} with input as plan([deployment([bad], {"runAsNonRoot": true})])
 }
 
@@ -45,9 +54,24 @@ test_deny_gpu_request_below_limit_and_no_probes if {
 		"securityContext": {"readOnlyRootFilesystem": true, "runAsNonRoot": true},
 	})
 	found(workloads.deny) == {
-		["IF-K8S-002", "Accelerator requests equal limits: kubernetes:apps/v1:Deployment d container server requests 1 nvidia.com/gpu but is limited to 2"],
-		["IF-K8S-003", "Readiness and liveness probes: kubernetes:apps/v1:Deployment d container server has no livenessProbe or readinessProbe"],
-		["IF-K8S-004", "CPU and memory limits: kubernetes:apps/v1:Deployment d container server has no cpu or memory limit"],
+		[
+			"IF-K8S-002",
+			concat("", [
+				"Accelerator requests equal limits: kubernetes:apps/v1:Deployment d ",
+				"container server requests 1 nvidia.com/gpu but is limited to 2",
+			]),
+		],
+		[
+			"IF-K8S-003",
+			concat("", [
+				"Readiness and liveness probes: kubernetes:apps/v1:Deployment d ",
+				"container server has no livenessProbe or readinessProbe",
+			]),
+		],
+		[
+			"IF-K8S-004",
+			"CPU and memory limits: kubernetes:apps/v1:Deployment d container server has no cpu or memory limit",
+		],
 	} with input as plan([deployment([bad], {})])
 }
 
