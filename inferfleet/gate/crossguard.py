@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -80,25 +81,28 @@ def plan_from_stack(resources: Sequence[PolicyResource], *, stacks_dir: Path) ->
 
 
 class SharedDecision:
-    """Decides a stack once (one OPA query) for all the pack's policies, which Pulumi calls one by one."""
+    """Decides a stack once (one OPA query) for all the pack's policies, which Pulumi calls one by one
+    (from several analyzer threads: the lock makes the first call decide and the others wait)."""
 
     def __init__(self, engine_factory: EngineFactory, stacks_dir: Path) -> None:
         self._engine_factory = engine_factory
         self._engine: PolicyEngine | None = None
         self.stacks_dir = stacks_dir
         self._decided: dict[str, list[dict[str, Any]]] = {}
+        self._lock = threading.Lock()
 
     def violations(self, resources: Sequence[PolicyResource]) -> list[dict[str, Any]]:
         from inferfleet.gate.plan_input import policy_input
 
         plan = policy_input(plan_from_stack(resources, stacks_dir=self.stacks_dir))
         key = hashlib.sha256(orjson.dumps(plan, option=orjson.OPT_SORT_KEYS)).hexdigest()
-        if key not in self._decided:
-            if self._engine is None:
-                self._engine = self._engine_factory()
-                atexit.register(self._engine.close)
-            self._decided[key], _ = self._engine.evaluate(plan)
-        return self._decided[key]
+        with self._lock:
+            if key not in self._decided:
+                if self._engine is None:
+                    self._engine = self._engine_factory()
+                    atexit.register(self._engine.close)
+                self._decided[key], _ = self._engine.evaluate(plan)
+            return self._decided[key]
 
     def validator(self, rule: Rule) -> Callable[[StackValidationArgs, ReportViolation], None]:
         def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +106,40 @@ def test_unknown_stack_fails_closed(counted_engine: tuple[list[int], Any], tmp_p
     plan = fixture_plan("workloads/allowed_hardened_service.json")
     with pytest.raises(SpecError):
         policies[0].validate(StackValidationArgs(policy_resources(plan)), lambda message, urn: None)
+
+
+def test_pack_program_serves_its_policies(repo: Path) -> None:
+    """`python policy-pack/__main__.py` (what the Pulumi CLI runs) builds the pack and serves it."""
+    process = subprocess.Popen(
+        [sys.executable, str(repo / "policy-pack" / "__main__.py")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=repo / "policy-pack",
+    )
+    try:
+        assert process.stdout is not None
+        port = process.stdout.readline().decode().strip()
+        assert port.isdigit(), process.stderr.read().decode() if process.stderr else ""
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_concurrent_validations_decide_once(counted_engine: tuple[list[int], Any]) -> None:
+    calls, factory = counted_engine
+    policies = stack_policies(engine_factory=factory)
+    plan = fixture_plan("workloads/denied_tagged_image_as_root.json")
+    reported: list[str] = []
+    threads = [
+        threading.Thread(
+            target=policy.validate,
+            args=(StackValidationArgs(policy_resources(plan)), lambda message, urn: reported.append(message)),
+        )
+        for policy in policies
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert calls == [1]
+    assert len(reported) == 3
