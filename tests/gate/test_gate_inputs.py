@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -149,3 +151,13 @@ def test_every_reference_stack_passes_the_gate(
             failures[name] = [(v["policy_id"], v["urn"]) for v in report["violations"]]
         assert report["summary"]["resources"] > 2
     assert failures == {}
+
+
+def test_preview_on_stdin_is_gated(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, opa_url: str
+) -> None:
+    payload = json.dumps(preview("60", "20")).encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(payload)))
+    code, out, _ = run_gate(capsys, "-", "--opa-url", opa_url, "--json")
+    assert code == 1
+    assert [v["policy_id"] for v in json.loads(out)["violations"]] == ["IF-CAN-001"]
