@@ -2,6 +2,10 @@
 provider SDK classes under Pulumi's stock mock runtime (`pulumi.runtime.set_mocks`), with no
 inferfleet code at all.
 
+The wiring is kept: a value the plan marks "(known after apply)" becomes the `id` Output of
+one of the resource's dependencies, registered first, so the floor pays what any Pulumi
+program pays for resources that depend on each other, and nothing of ours.
+
 Usage: python bench/floor_program.py PLAN.json   (prints the number of resources registered)
 """
 
@@ -18,6 +22,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import mocks
 
+UNKNOWN = "(known after apply)"
 PACKAGES = {
     "huaweicloud": "pulumi_huaweicloud",
     "alicloud": "pulumi_alicloud",
@@ -36,19 +41,53 @@ class EchoMocks(mocks.Mocks):
 
 
 def sdk_class(type_token: str) -> Any:
-    """`huaweicloud:Ecs/instance:Instance` -> pulumi_huaweicloud.ecs.Instance."""
+    """`huaweicloud:Ecs/instance:Instance` -> pulumi_huaweicloud.ecs.Instance; None without a class."""
     package, module, name = type_token.split(":")
     if package == "pulumi":  # pulumi:providers:<package>
         return importlib.import_module(PACKAGES[name]).Provider
+    if package not in PACKAGES:  # e.g. a dynamic resource
+        return None
     parts = module.split("/")
-    if package != "kubernetes":
-        parts = parts[:1]
+    # Kubernetes groups are `<group>[.<domain>]/<version>`: networking.k8s.io/v1 -> networking.v1.
+    parts = [parts[0].split(".")[0], *parts[1:]] if package == "kubernetes" else parts[:1]
     path = ".".join(part.lower() + ("_" if keyword.iskeyword(part.lower()) else "") for part in parts)
-    return getattr(importlib.import_module(f"{PACKAGES[package]}.{path}"), name)
+    try:
+        return getattr(importlib.import_module(f"{PACKAGES[package]}.{path}"), name)
+    except (ImportError, AttributeError):  # a custom resource kind, e.g. a ServiceMonitor
+        return None
 
 
 def snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def dependency_order(resources: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Providers first, then every resource after the resources it depends on."""
+    ordered: list[dict[str, Any]] = []
+    seen: set[str] = set()
+
+    def visit(urn: str) -> None:
+        if urn in seen or urn not in resources:
+            return
+        seen.add(urn)
+        for dependency in resources[urn]["dependencies"]:
+            visit(dependency)
+        ordered.append(resources[urn])
+
+    for urn in sorted(resources, key=lambda urn: not resources[urn]["type"].startswith("pulumi:providers:")):
+        visit(urn)
+    return ordered
+
+
+def wire(value: Any, unknown: Any) -> Any:
+    """The plan's inputs with each unknown value replaced by a dependency's Output."""
+    if value == UNKNOWN and unknown is not None:
+        return unknown
+    if isinstance(value, dict):
+        return {key: wire(item, unknown) for key, item in value.items()}
+    if isinstance(value, list):
+        return [wire(item, unknown) for item in value]
+    return value
 
 
 def main(plan_path: str) -> int:
@@ -59,15 +98,22 @@ def main(plan_path: str) -> int:
 
     def register() -> None:
         nonlocal registered
-        custom = [r for r in document["resources"] if r["custom"] and r["op"] == "create"]
-        # Providers first, so resources can name theirs.
-        for resource in sorted(custom, key=lambda r: not r["type"].startswith("pulumi:providers:")):
-            cls = sdk_class(resource["type"])
-            kwargs = {snake(key): value for key, value in resource["inputs"].items() if not key.startswith("__")}
+        custom = {r["urn"]: r for r in document["resources"] if r["custom"] and r["op"] == "create"}
+        created: dict[str, pulumi.CustomResource] = {}
+        for resource in dependency_order(custom):
+            dependency = next((created[urn] for urn in resource["dependencies"] if urn in created), None)
+            inputs = wire(resource["inputs"], dependency.id if dependency is not None else None)
+            kwargs = {snake(key): value for key, value in inputs.items() if not key.startswith("__")}
             provider = providers.get(resource["provider"] or "")
-            created = cls(resource["name"], opts=pulumi.ResourceOptions(provider=provider), **kwargs)
+            cls = sdk_class(resource["type"])
+            options = pulumi.ResourceOptions(provider=provider)
+            if cls is None:
+                instance = pulumi.CustomResource(resource["type"], resource["name"], inputs, options)
+            else:
+                instance = cls(resource["name"], opts=options, **kwargs)
+            created[resource["urn"]] = instance
             if resource["type"].startswith("pulumi:providers:"):
-                providers[resource["urn"]] = created
+                providers[resource["urn"]] = instance
             registered += 1
 
     pulumi.runtime.mocks.test(register)()
