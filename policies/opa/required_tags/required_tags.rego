@@ -64,11 +64,18 @@ deny contains v if {
 tagged := [[r, effective_tags(r)] | some r in lib.of_types(data.required_tags.taggable_types)]
 
 # The tags of a taggable resource: its own over its provider's default tags.
-effective_tags(r) := object.union(default_tags[r.provider], _own_tags(r)) if default_tags[r.provider]
+effective_tags(r) := object.union(default_tags[r.provider], _own_tags(r)) if {
+	default_tags[r.provider]
+} else := _own_tags(r)
 
-effective_tags(r) := _own_tags(r) if not default_tags[r.provider]
-
-_own_tags(r) := _tag_map(lib.at(r.inputs, data.required_tags.taggable_types[r.type]))
+# A tags map, or a list of {key, value} (AWS Auto Scaling groups); anything else (unknown) is no tags.
+_own_tags(r) := tags if {
+	tags := object.get(r.inputs, data.required_tags.taggable_types[r.type], {})
+	is_object(tags)
+} else := {t.key: t.value |
+	some t in object.get(r.inputs, data.required_tags.taggable_types[r.type], [])
+	is_object(t)
+}
 
 # Default tags by provider URN. Provider config reaches the plan as JSON text (how Pulumi passes
 # provider inputs) or as an object.
@@ -83,12 +90,6 @@ default_tags := {p.urn: tags |
 _config_object(value) := json.unmarshal(value) if is_string(value)
 
 _config_object(value) := value if is_object(value)
-
-_tag_map(tags) := tags if is_object(tags)
-
-_tag_map(tags) := {t.key: t.value | some t in tags} if is_array(tags)
-
-_tag_map(null) := {}
 
 _has_value(tags, key) if {
 	is_string(tags[key])

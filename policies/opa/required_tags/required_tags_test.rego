@@ -65,3 +65,8 @@ test_deny_missing_owner_is_advisory if {
 		"Owner tag present: huaweicloud:Vpc/vpc:Vpc vpc has no owner tag",
 	]}
 }
+
+test_deny_tags_unknown_at_plan_time if {
+	result := required_tags.deny with input as plan([vpc("(known after apply)")])
+	{v.policy_id | some v in result} == {"IF-TAG-001", "IF-TAG-003"}
+}
