@@ -8,6 +8,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from gate_helpers import FIXTURES, run_gate
+from sarif_pydantic import Sarif
 
 from inferfleet.gate import DEFAULT_POLICIES, load_catalog
 
@@ -51,6 +52,8 @@ def test_json_report(reports: tuple) -> None:  # type: ignore[type-arg]
 
 def test_sarif_report(reports: tuple) -> None:  # type: ignore[type-arg]
     _, _, sarif, _, _ = reports
+    parsed = Sarif.model_validate(sarif)  # an independent model of the SARIF 2.1.0 object graph
+    assert len(parsed.runs[0].results or []) == 3
     assert sarif["version"] == "2.1.0"
     run = sarif["runs"][0]
     rules = run["tool"]["driver"]["rules"]
