@@ -227,7 +227,10 @@ ALLOWED: dict[str, dict[str, Case]] = {
     "open_ingress": {"vpc_only_model_port": ([rule()], {}, set())},
     "disk_encryption": {"kms_keys": ([node_pool(), ecs()], {}, set())},
     "host_tuning": {"tuned_nodes": ([node_pool(), ecs()], {}, set())},
-    "workloads": {"hardened_service": ([deployment(), pdb()], {}, set())},
+    "workloads": {
+        "hardened_service": ([deployment(), pdb()], {}, set()),
+        "vm_unit_pulls_digest": ([ecs(userData=f"{TUNED}runcmd:\n  - docker pull {DIGEST}\n")], {}, set()),
+    },
     "availability": {"two_replicas_with_pdb": ([deployment(), pdb()], {}, set())},
     "canary": {"next_stage": ([ingress("20", old_weight="5")], {}, set())},
     "protection": {"protected_vpc": ([vpc()], {}, set())},
@@ -281,6 +284,7 @@ DENIED: dict[str, dict[str, Case]] = {
             {},
             {"IF-K8S-002", "IF-K8S-003", "IF-K8S-004"},
         ),
+        "vm_unit_pulls_tag": ([ecs(userData=f"{TUNED}runcmd:\n  - docker pull autoglm:2.1\n")], {}, {"IF-VM-001"}),
     },
     "availability": {
         "single_replica_no_pdb": ([deployment(replicas=1), pdb(namespace="other")], {}, {"IF-K8S-007", "IF-K8S-008"}),

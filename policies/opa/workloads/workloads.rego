@@ -127,3 +127,25 @@ deny contains v if {
 	object.get(x.c, ["securityContext", "readOnlyRootFilesystem"], false) != true
 	v := lib.violation(rego.metadata.rule(), x.r.urn, sprintf("%s has a writable root filesystem", [_where(x)]))
 }
+
+# Images VM boot scripts pull: [urn, type, name, image] (services placed on GPU VMs as systemd units).
+vm_images contains [r.urn, r.type, r.name, match[1]] if {
+	some r in lib.of_types(data.lib.compute_types)
+	some text in lib.user_data_texts(r)
+	some match in regex.find_all_string_submatch_n(data.workloads.vm_pull_pattern, text, -1)
+}
+
+# METADATA
+# title: VM images pinned by digest
+# description: A GPU VM's boot script pulls container images by digest (repo@sha256:...), never by a tag alone.
+# custom:
+#   id: IF-VM-001
+#   severity: high
+#   enforcement: mandatory
+#   remediation: Reference the image as repo@sha256:<digest> in the service spec; the VM unit pulls what it names.
+#   version: 1.0.0
+deny contains v if {
+	some [urn, type, name, image] in vm_images
+	not regex.match(data.workloads.digest_pattern, image)
+	v := lib.violation(rego.metadata.rule(), urn, sprintf("%s %s pulls image %q", [type, name, image]))
+}

@@ -81,3 +81,20 @@ test_allow_init_container_without_probes if {
 	with_init := json.patch(d, [{"op": "add", "path": "/inputs/spec/template/spec/initContainers", "value": [init]}])
 	workloads.deny with input as plan([with_init]) == set()
 }
+
+vm(script) := {"urn": "u:vm", "type": "huaweicloud:Ecs/instance:Instance", "name": "vm", "dependencies": [], "inputs": {
+	"flavorId": "ai1s.large.4",
+	"userData": base64.encode(script),
+}}
+
+test_allow_vm_unit_pulling_by_digest if {
+	workloads.deny with input as plan([vm(concat("", ["ExecStartPre=/usr/bin/docker pull ", digest, "\n"]))]) == set()
+}
+
+test_deny_vm_unit_pulling_a_tag if {
+	script := "ExecStartPre=/usr/bin/docker pull --quiet repo/server:2.1\nExecStart=/usr/bin/docker run repo/server:2.1\n"
+	found(workloads.deny) == {[
+		"IF-VM-001",
+		"VM images pinned by digest: huaweicloud:Ecs/instance:Instance vm pulls image \"repo/server:2.1\"",
+	]} with input as plan([vm(script)])
+}
