@@ -132,6 +132,7 @@ deny contains v if {
 vm_images contains [r.urn, r.type, r.name, match[1]] if {
 	some r in lib.of_types(data.lib.compute_types)
 	some text in lib.user_data_texts(r)
+	contains(text, " pull ") # a cheap test first: most user-data pulls nothing
 	some match in regex.find_all_string_submatch_n(data.workloads.vm_pull_pattern, text, -1)
 }
 
