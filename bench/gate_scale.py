@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -122,7 +123,8 @@ def main() -> int:
     met = True
     print(
         f"gate_scale: plans built from {TEMPLATE_STACK} ({len(template['resources'])} resources), "
-        f"OPA {find_opa()}; OPA server start-up {startup:.2f} s (once, not in the figures below)"
+        f"OPA {find_opa()}; OPA server start-up {startup:.2f} s (once, not in the figures below); "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start"
     )
     print(f"{'resources':>10} {'plan MB':>8} {'gate (server) s':>16} {'naive s (est.)':>15} {'speedup':>8}  verdicts")
     with engine, tempfile.TemporaryDirectory() as folder:
