@@ -57,7 +57,8 @@ def gate_command(  # noqa: PLR0917 (typer maps each parameter to a flag)
         "stacks"
     ),
     opa_bin: Annotated[
-        str | None, typer.Option("--opa-bin", help="OPA binary (default: .tools/bin/opa, then PATH).")
+        str | None,
+        typer.Option("--opa-bin", help="OPA binary (default: $INFERFLEET_OPA, then .tools/bin/opa, then PATH)."),
     ] = None,
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for OPA's decision.")] = 30.0,
 ) -> int:
