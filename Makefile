@@ -48,14 +48,15 @@ $(OPA):
 
 plan: bootstrap
 	$(BIN)/inferfleet plan -s $(STACK) --out $(OUT)/$(STACK).plan.json
+	$(BIN)/inferfleet gate $(OUT)/$(STACK).plan.json --sarif $(OUT)/$(STACK).sarif --junit $(OUT)/$(STACK).junit.xml
 
 plan-all: bootstrap
 	$(BIN)/inferfleet plan --all --out $(OUT)
 
 policies-check: $(OPA)
 	$(OPA) fmt --list --fail policies/opa
-	$(OPA) check --strict policies/opa
-	$(OPA) test policies/opa
+	$(OPA) check --strict --bundle policies/opa
+	$(OPA) test --bundle policies/opa
 
 test: bootstrap policies-check
 	$(BIN)/pytest -n 2 -q

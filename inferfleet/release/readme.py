@@ -51,10 +51,11 @@ def args_classes(package: str) -> list[type[Any]]:
 
 def components(package: str) -> list[type[Any]]:
     module = importlib.import_module(package)
+    # The public API by name: a package may load a component lazily (module __getattr__).
+    names = getattr(module, "__all__", dir(module))
+    exported = [getattr(module, name) for name in names]
     found = {
-        member
-        for _, member in inspect.getmembers(module, inspect.isclass)
-        if isinstance(getattr(member, "OUTPUTS", None), dict)
+        member for member in exported if inspect.isclass(member) and isinstance(getattr(member, "OUTPUTS", None), dict)
     }
     return sorted(found, key=lambda cls: cls.__name__)
 
