@@ -22,8 +22,6 @@ from typing import IO, Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
-from opa_client.errors import ConnectionsError
-from opa_client.opa import OpaClient
 
 from inferfleet.errors import EngineError, UsageError
 from inferfleet.gate.catalog import ENFORCEMENTS, SEVERITIES
@@ -136,7 +134,7 @@ class OpaServer:
             )
         except OSError as exc:
             raise EngineError(f"could not run OPA ({self.binary}): {exc}", hint=_BOOTSTRAP_HINT) from exc
-        client = OpaClient(host="127.0.0.1", port=self.port, timeout=1.0, retries=0)
+        client = _opa_client(host="127.0.0.1", port=self.port, timeout=1.0, retries=0)
         deadline = time.monotonic() + self.startup_timeout
         try:
             while True:
@@ -189,7 +187,7 @@ class OpaEngine:
         self.url = url
         self.server = server
         self.timeout = timeout
-        self.client = OpaClient(
+        self.client = _opa_client(
             host=parts.hostname, port=parts.port, ssl=parts.scheme == "https", timeout=timeout, retries=0
         )
 
@@ -219,6 +217,8 @@ class OpaEngine:
             self.server.stop()
 
     def evaluate(self, policy_input: Mapping[str, Any]) -> tuple[list[dict[str, Any]], set[str]]:
+        from opa_client.errors import ConnectionsError
+
         try:
             answer = self.client.ad_hoc_query(QUERY, input_data=dict(policy_input))
         except requests.Timeout as exc:
@@ -238,6 +238,13 @@ class OpaEngine:
             return ""
         status = self.server.exit_status()
         return f" (our OPA process exited with status {status})" if status is not None else ""
+
+
+def _opa_client(**settings: Any) -> Any:
+    # opa-python-client pulls in aiohttp (~0.15 s): load it when a gate runs, not for every command.
+    from opa_client.opa import OpaClient
+
+    return OpaClient(**settings)
 
 
 def _error_text(exc: requests.HTTPError) -> str:
