@@ -15,6 +15,7 @@ OPA         := $(TOOLS)/opa
 STACK       ?= prod-cn-south
 OUT         := out
 MODULES     := $(sort $(dir $(wildcard modules/*/pyproject.toml)))
+MODULE_PKGS := $(sort $(dir $(wildcard modules/*/inferfleet_*/__init__.py)))
 
 .PHONY: bootstrap plan plan-all test lint lint-types bench policies-check clean
 
@@ -67,7 +68,7 @@ lint: bootstrap
 	$(MAKE) --no-print-directory lint-types
 
 lint-types:
-	$(BIN)/mypy inferfleet $(foreach module,$(MODULES),$(module)inferfleet_*)
+	$(BIN)/mypy inferfleet $(MODULE_PKGS)
 
 bench: bootstrap
 	for bench in bench/*.py; do $(BIN)/python $$bench || exit 1; done
