@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.tree import Tree
@@ -82,6 +83,10 @@ def plan_all(planner: Planner, names: list[str], *, show_progress: bool) -> dict
     return documents
 
 
+MAX_SIBLINGS_SHOWN = 8
+SIBLINGS_SAMPLE = 3
+
+
 def show_plan(document: dict[str, Any]) -> None:
     """The resource tree (ownership as Pulumi shows it) and the count of each type."""
     resources = document["resources"]
@@ -95,9 +100,18 @@ def show_plan(document: dict[str, Any]) -> None:
     tree = Tree(title)
 
     def grow(branch: Tree, parent: str | None) -> None:
+        by_type: dict[str, list[dict[str, Any]]] = {}
         for resource in children.get(parent, []):
-            marker = " [yellow](protected)[/]" if resource["options"].get("protect") else ""
-            grow(branch.add(f"[green]+[/] {resource['type']} [bold]{resource['name']}[/]{marker}"), resource["urn"])
+            by_type.setdefault(resource["type"], []).append(resource)
+        for type_, group in by_type.items():
+            # A pool of hundreds of nodes would bury the rest of the tree: show a few of each kind.
+            shown = group if len(group) <= MAX_SIBLINGS_SHOWN else group[:SIBLINGS_SAMPLE]
+            for resource in shown:
+                marker = " [yellow](protected)[/]" if resource["options"].get("protect") else ""
+                label = f"[green]+[/] {escape(type_)} [bold]{escape(resource['name'])}[/]{marker}"
+                grow(branch.add(label), resource["urn"])
+            if len(shown) < len(group):
+                branch.add(f"[dim]... and {len(group) - len(shown)} more {escape(type_)}[/]")
 
     grow(tree, None)
     console.err.print(tree)

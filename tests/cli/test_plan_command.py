@@ -83,3 +83,21 @@ def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
     code, stdout, _ = run(capsys, "--version")
     assert code == 0
     assert stdout.startswith("inferfleet ")
+
+
+def test_a_large_pool_is_summarised_in_the_tree(capsys: pytest.CaptureFixture[str]) -> None:
+    from inferfleet.cli.plan import show_plan
+
+    def resource(name: str, type_: str, parent: str | None) -> dict[str, object]:
+        urn = f"urn:pulumi:s::p::{type_}::{name}"
+        return {"urn": urn, "type": type_, "name": name, "parent": parent, "options": {"protect": False}}
+
+    stack = resource("s", "pulumi:pulumi:Stack", None)
+    nodes = [resource(f"node-{i:02}", "huaweicloud:Ecs/instance:Instance", stack["urn"]) for i in range(20)]
+    document = {"stack": "s", "stack_version": "1.0.0", "cloud": "c", "region": "r", "env": "dev"}
+    show_plan({**document, "resources": [stack, *nodes]})
+    tree = capsys.readouterr().err
+    assert "node-02" in tree
+    assert "node-03" not in tree
+    assert "... and 17 more huaweicloud:Ecs/instance:Instance" in tree
+    assert "│ huaweicloud:Ecs/instance:Instance │ 20" in tree
