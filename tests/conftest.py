@@ -1,13 +1,16 @@
-"""Fixtures shared by every test: the repository's paths and a writer of throw-away stack files."""
+"""Fixtures shared by every test: repository paths, a writer of throw-away stack files, a real OPA server."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from stackfiles import REPO, STACKS, WriteStack, reference_config
+
+from inferfleet.gate import OpaEngine
 
 
 @pytest.fixture
@@ -38,3 +41,15 @@ def write_stack(tmp_path: Path) -> WriteStack:
         return folder
 
     return write
+
+
+@pytest.fixture(scope="session")
+def opa_engine() -> Iterator[OpaEngine]:
+    """One real OPA server per test session (per xdist worker) with the repository's policies."""
+    with OpaEngine.start() as engine:
+        yield engine
+
+
+@pytest.fixture(scope="session")
+def opa_url(opa_engine: OpaEngine) -> str:
+    return opa_engine.url

@@ -30,7 +30,7 @@ from pulumi_policy import (
 
 from inferfleet.gate.catalog import Rule, load_catalog
 from inferfleet.gate.engine import DEFAULT_POLICIES, REPO_ROOT, OpaEngine, PolicyEngine
-from inferfleet.plan.document import PLAN_FORMAT, _module_of
+from inferfleet.plan.document import PLAN_FORMAT, assign_modules
 from inferfleet.spec.load import load_stack
 
 EngineFactory = Callable[[], PolicyEngine]
@@ -60,10 +60,7 @@ def plan_from_stack(resources: Sequence[PolicyResource], *, stacks_dir: Path) ->
             }
         )
     documents.sort(key=lambda r: r["urn"])
-    parents = {r["urn"]: r["parent"] for r in documents}
-    types = {r["urn"]: r["type"] for r in documents}
-    for document in documents:
-        document["module"] = _module_of(document["urn"], parents, types)
+    assign_modules(documents)
     stack, project = documents[0]["urn"].removeprefix("urn:pulumi:").split("::")[:2]
     fleet = load_stack(stacks_dir, stack).fleet
     return {

@@ -22,7 +22,7 @@ import yaml
 
 from inferfleet import PROJECT
 from inferfleet.errors import PlanInputError, SpecError
-from inferfleet.plan.document import PLAN_FORMAT, SECRET, _module_of, normalise
+from inferfleet.plan.document import PLAN_FORMAT, SECRET, assign_modules, normalise
 
 DEFAULT_MAX_PLAN_BYTES = 256 * 1024 * 1024
 FLEET_CONFIG_KEY = f"{PROJECT}:fleet"
@@ -273,10 +273,7 @@ def from_preview(preview: Mapping[str, Any], label: str, *, stacks_dir: Path) ->
     stack, project = _stack_and_project(next(iter(resources)))
     settings = _fleet_settings(preview, stack, label, stacks_dir)
     ordered = sorted(resources.values(), key=lambda r: r["urn"])
-    parents = {r["urn"]: r["parent"] for r in ordered}
-    types = {r["urn"]: r["type"] for r in ordered}
-    for resource in ordered:
-        resource["module"] = _module_of(resource["urn"], parents, types)
+    assign_modules(ordered)
     return {
         "format": PLAN_FORMAT,
         "project": project,

@@ -107,6 +107,14 @@ def _module_of(urn: str, parents: Mapping[str, str | None], types: Mapping[str, 
     return None
 
 
+def assign_modules(resources: list[dict[str, Any]]) -> None:
+    """Set each resource's `module`: the module distribution whose component owns it, or None."""
+    parents = {r["urn"]: r["parent"] for r in resources}
+    types = {r["urn"]: r["type"] for r in resources}
+    for resource in resources:
+        resource["module"] = _module_of(resource["urn"], parents, types)
+
+
 def _resource(registration: Registration, outputs: Mapping[str, Any]) -> dict[str, Any]:
     request = registration.request
     if registration.read:
@@ -153,10 +161,7 @@ def build_document(
 ) -> dict[str, Any]:
     outputs = {urn: _struct(struct) for urn, struct in capture.outputs.items()}
     resources = sorted((_resource(r, outputs) for r in capture.registrations), key=lambda r: r["urn"])
-    parents = {r["urn"]: r["parent"] for r in resources}
-    types = {r["urn"]: r["type"] for r in resources}
-    for resource in resources:
-        resource["module"] = _module_of(resource["urn"], parents, types)
+    assign_modules(resources)
     return {
         "format": PLAN_FORMAT,
         "project": project,
