@@ -34,17 +34,18 @@ $(OPA):
 	GOBIN=$(abspath $(TOOLS)) GOFLAGS=-mod=mod go install github.com/open-policy-agent/opa@$(OPA_VERSION)
 	$(OPA) version
 
-# The real cloud-init validates the rendered user-data against its own schema.
+# The real cloud-init validates the rendered user-data against its own schema; Graphviz draws topologies.
 .tools/.system-deps:
 	@mkdir -p .tools
-	@if ! command -v cloud-init >/dev/null 2>&1; then \
+	@if ! command -v cloud-init >/dev/null 2>&1 || ! command -v dot >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends cloud-init >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends cloud-init graphviz >/dev/null; \
 	  else \
-	    echo "cloud-init is missing: run 'sudo apt-get install cloud-init' (Debian/Ubuntu)" >&2; exit 2; \
+	    echo "cloud-init or graphviz is missing: run 'sudo apt-get install cloud-init graphviz' (Debian/Ubuntu)" >&2; exit 2; \
 	  fi; \
 	fi
 	@cloud-init --version
+	@dot -V
 	@touch $@
 
 plan: bootstrap

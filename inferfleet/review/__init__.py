@@ -1,0 +1,1 @@
+"""Pull-request review: topology pictures, cost, the preview comment, affected stacks."""
