@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from importlib.metadata import version as installed_version
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -24,9 +24,9 @@ from inferfleet.gate import (
     load_waivers,
     with_base,
 )
-from inferfleet.gate.plan_input import check_plan
 from inferfleet.gate.policy_data import check_policy_data
 from inferfleet.gate.report import console_report, dumps, json_report, junit_report, sarif_report
+from inferfleet.plan import Plan, check_plan
 
 
 @app.command("gate")
@@ -90,7 +90,7 @@ def gate_command(  # noqa: PLR0917 (typer maps each parameter to a flag)
     return int(result.exit_code)
 
 
-def _head_plan(plan: str | None, stack: str | None, *, stacks_dir: Path, max_plan_bytes: int) -> dict[str, Any]:
+def _head_plan(plan: str | None, stack: str | None, *, stacks_dir: Path, max_plan_bytes: int) -> Plan:
     if stack is not None:
         from inferfleet.plan import Planner
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -15,7 +15,7 @@ from rich.tree import Tree
 from inferfleet.cli import console
 from inferfleet.cli.app import app
 from inferfleet.errors import UsageError
-from inferfleet.plan import Planner, dumps
+from inferfleet.plan import Plan, Planner, PlanResource, dumps
 from inferfleet.spec.load import list_stacks
 
 StacksDir = Annotated[
@@ -63,9 +63,9 @@ def plan_command(
     return 0
 
 
-def plan_all(planner: Planner, names: list[str], *, show_progress: bool) -> dict[str, dict[str, Any]]:
+def plan_all(planner: Planner, names: list[str], *, show_progress: bool) -> dict[str, Plan]:
     """Plan every stack (linked stacks are planned once, when first needed)."""
-    documents: dict[str, dict[str, Any]] = {}
+    documents: dict[str, Plan] = {}
     with Progress(
         TextColumn("planning [bold]{task.fields[stack]}"),
         BarColumn(),
@@ -87,20 +87,20 @@ MAX_SIBLINGS_SHOWN = 8
 SIBLINGS_SAMPLE = 3
 
 
-def show_plan(document: dict[str, Any]) -> None:
+def show_plan(document: Plan) -> None:
     """The resource tree (ownership as Pulumi shows it) and the count of each type."""
     resources = document["resources"]
     title = (
         f"[bold]{document['stack']}[/] v{document['stack_version']} "
         f"({document['cloud']} {document['region']}, {document['env']}): {len(resources)} resources"
     )
-    children: dict[str | None, list[dict[str, Any]]] = {}
+    children: dict[str | None, list[PlanResource]] = {}
     for resource in resources:
         children.setdefault(resource["parent"], []).append(resource)
     tree = Tree(title)
 
     def grow(branch: Tree, parent: str | None) -> None:
-        by_type: dict[str, list[dict[str, Any]]] = {}
+        by_type: dict[str, list[PlanResource]] = {}
         for resource in children.get(parent, []):
             by_type.setdefault(resource["type"], []).append(resource)
         for type_, group in by_type.items():
@@ -121,7 +121,7 @@ def show_plan(document: dict[str, Any]) -> None:
     console.err.print(counts)
 
 
-def show_summary(documents: dict[str, dict[str, Any]]) -> None:
+def show_summary(documents: dict[str, Plan]) -> None:
     table = Table("stack", "version", "cloud", "region", "env", "resources", title="planned stacks")
     for name, document in documents.items():
         table.add_row(

@@ -30,51 +30,10 @@ from pulumi_policy import (
 
 from inferfleet.gate.catalog import Rule, load_catalog
 from inferfleet.gate.engine import DEFAULT_POLICIES, REPO_ROOT, OpaEngine, PolicyEngine
-from inferfleet.plan.document import PLAN_FORMAT, assign_modules
-from inferfleet.spec.load import load_stack
+from inferfleet.plan.crossguard import plan_from_stack
 
 EngineFactory = Callable[[], PolicyEngine]
 _LEVELS = {"mandatory": EnforcementLevel.MANDATORY, "advisory": EnforcementLevel.ADVISORY}
-
-
-def plan_from_stack(resources: Sequence[PolicyResource], *, stacks_dir: Path) -> dict[str, Any]:
-    """The plan document of a stack under validation (env and version from its stack file)."""
-    documents: list[dict[str, Any]] = []
-    for resource in resources:
-        documents.append(
-            {
-                "urn": resource.urn,
-                "type": resource.resource_type,
-                "name": resource.name,
-                "parent": resource.parent.urn if resource.parent is not None else None,
-                "custom": not resource.resource_type.startswith("inferfleet:"),
-                "provider": resource.provider.urn if resource.provider is not None else None,
-                "inputs": dict(resource.props),
-                "dependencies": sorted({d.urn for d in resource.dependencies}),
-                "options": {
-                    "protect": bool(resource.opts.protect),
-                    "ignore_changes": list(resource.opts.ignore_changes),
-                    "delete_before_replace": bool(resource.opts.delete_before_replace),
-                },
-                "op": "same",
-            }
-        )
-    documents.sort(key=lambda r: r["urn"])
-    assign_modules(documents)
-    stack, project = documents[0]["urn"].removeprefix("urn:pulumi:").split("::")[:2]
-    fleet = load_stack(stacks_dir, stack).fleet
-    return {
-        "format": PLAN_FORMAT,
-        "project": project,
-        "stack": stack,
-        "stack_version": fleet.version,
-        "env": fleet.env,
-        "cloud": fleet.cloud,
-        "region": fleet.region,
-        "modules": {},
-        "resources": documents,
-        "outputs": {},
-    }
 
 
 class SharedDecision:

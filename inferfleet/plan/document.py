@@ -7,31 +7,29 @@ give byte-identical files. docs/plan-format.md describes it; docs/plan.schema.js
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from importlib import metadata
 from typing import Any
 
 from google.protobuf import json_format
 
+from inferfleet.plan.finish import finish_plan
+from inferfleet.plan.model import (
+    DYNAMIC_PROVIDER,
+    DYNAMIC_PROVIDER_INPUT,
+    SECRET,
+    UNKNOWN,
+    Plan,
+    PlanResource,
+    ResourceOptions,
+)
 from inferfleet.plan.runtime import Capture, Registration
-
-PLAN_FORMAT = "inferfleet.plan/v1"
-UNKNOWN = "(known after apply)"
-"""How a value that only exists after apply appears in a plan (as in Terraform's human plan)."""
-SECRET = "(sensitive value)"
-"""How a secret value appears in a plan: the value itself never reaches the document."""
 
 _UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 _SIG_KEY = "4dabf18193072939515e22adb298388d"
 _SIG_SECRET = "1b47061264138c4ac30d75fd1eb44270"
 _SIG_RESOURCE = "5cf8f73096256a8f31e491e813e4eb8e"
 _SIG_OUTPUT = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
-
-MODULE_TYPE_PREFIX = "inferfleet:"
-DYNAMIC_PROVIDER_INPUT = "__provider"
-"""The input in which a Pulumi dynamic resource carries its pickled provider code."""
-DYNAMIC_PROVIDER = "(serialized dynamic provider)"
 
 
 def normalise(value: Any) -> Any:
@@ -73,9 +71,9 @@ def _provider_urn(reference: str) -> str | None:
     return reference.rsplit("::", 1)[0] if reference else None
 
 
-def _options(request: Any, dependencies: list[str]) -> dict[str, Any]:
+def _options(request: Any, dependencies: list[str]) -> ResourceOptions:
     implicit = {urn for deps in request.propertyDependencies.values() for urn in deps.urns}
-    options: dict[str, Any] = {
+    options: ResourceOptions = {
         "protect": bool(request.protect),
         "depends_on": sorted(set(dependencies) - implicit),
         "ignore_changes": sorted(request.ignoreChanges),
@@ -96,26 +94,7 @@ def _options(request: Any, dependencies: list[str]) -> dict[str, Any]:
     return options
 
 
-def _module_of(urn: str, parents: Mapping[str, str | None], types: Mapping[str, str]) -> str | None:
-    """The module distribution owning a resource: the nearest `inferfleet:<module>:` component above it."""
-    current: str | None = urn
-    while current is not None:
-        type_ = types.get(current, "")
-        if type_.startswith(MODULE_TYPE_PREFIX):
-            return "inferfleet-" + type_.split(":")[1].replace("_", "-")
-        current = parents.get(current)
-    return None
-
-
-def assign_modules(resources: list[dict[str, Any]]) -> None:
-    """Set each resource's `module`: the module distribution whose component owns it, or None."""
-    parents = {r["urn"]: r["parent"] for r in resources}
-    types = {r["urn"]: r["type"] for r in resources}
-    for resource in resources:
-        resource["module"] = _module_of(resource["urn"], parents, types)
-
-
-def _resource(registration: Registration, outputs: Mapping[str, Any]) -> dict[str, Any]:
+def _resource(registration: Registration, outputs: Mapping[str, Any]) -> PlanResource:
     request = registration.request
     if registration.read:
         return {
@@ -129,10 +108,11 @@ def _resource(registration: Registration, outputs: Mapping[str, Any]) -> dict[st
             "dependencies": sorted(request.dependencies),
             "options": {},
             "op": "read",
+            "module": None,
             "outputs": {"outputs": normalise(dict(registration.read_outputs or {}))},
         }
     dependencies = sorted(set(request.dependencies))
-    resource = {
+    resource: PlanResource = {
         "urn": registration.urn,
         "type": request.type,
         "name": request.name,
@@ -143,6 +123,7 @@ def _resource(registration: Registration, outputs: Mapping[str, Any]) -> dict[st
         "dependencies": dependencies,
         "options": _options(request, dependencies),
         "op": "create",
+        "module": None,
     }
     if registration.urn in outputs:
         resource["outputs"] = outputs[registration.urn]
@@ -158,22 +139,26 @@ def build_document(
     env: str,
     cloud: str,
     region: str,
-) -> dict[str, Any]:
+    settings_required: bool = True,
+) -> Plan:
     outputs = {urn: _struct(struct) for urn, struct in capture.outputs.items()}
-    resources = sorted((_resource(r, outputs) for r in capture.registrations), key=lambda r: r["urn"])
-    assign_modules(resources)
-    return {
-        "format": PLAN_FORMAT,
-        "project": project,
-        "stack": stack,
-        "stack_version": stack_version,
-        "env": env,
-        "cloud": cloud,
-        "region": region,
-        "modules": module_versions(r["module"] for r in resources),
-        "resources": resources,
-        "outputs": outputs.get(capture.stack_urn, {}),
-    }
+    resources = [_resource(r, outputs) for r in capture.registrations]
+    plan = finish_plan(
+        {
+            "project": project,
+            "stack": stack,
+            "stack_version": stack_version,
+            "env": env,
+            "cloud": cloud,
+            "region": region,
+        },
+        resources,
+        label=f"plan of {stack}",
+        outputs=outputs.get(capture.stack_urn, {}),
+        settings_required=settings_required,
+    )
+    plan["modules"] = module_versions(r["module"] for r in plan["resources"])
+    return plan
 
 
 def module_versions(distributions: Iterable[str | None]) -> dict[str, str]:
@@ -185,8 +170,3 @@ def module_versions(distributions: Iterable[str | None]) -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "0+unknown"
     return versions
-
-
-def dumps(document: Mapping[str, Any]) -> str:
-    """The canonical text of a plan: stable key order and indentation, one trailing newline."""
-    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"

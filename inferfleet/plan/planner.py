@@ -9,6 +9,7 @@ from typing import Any
 from inferfleet import PROJECT
 from inferfleet.errors import SpecError
 from inferfleet.plan.document import build_document
+from inferfleet.plan.model import Plan
 from inferfleet.plan.runtime import run_program
 from inferfleet.spec.links import check_links
 from inferfleet.spec.load import StackConfig, list_stacks, load_stack
@@ -24,11 +25,11 @@ class Planner:
     def __init__(self, stacks_dir: Path, *, project: str = PROJECT) -> None:
         self.stacks_dir = stacks_dir
         self.project = project
-        self._plans: dict[str, dict[str, Any]] = {}
+        self._plans: dict[str, Plan] = {}
         self._stacks: dict[str, StackConfig] = {}
         self._planning: list[str] = []
 
-    def plan(self, name: str) -> dict[str, Any]:
+    def plan(self, name: str) -> Plan:
         if name in self._plans:
             return self._plans[name]
         stack = self._load(name)
@@ -115,7 +116,7 @@ def plan_program(
     cloud: str = "",
     region: str = "",
     stack_version: str = "0.0.0",
-) -> dict[str, Any]:
+) -> Plan:
     """Plan any program (e.g. one component) under the mock runtime and return its plan document.
 
     What module tests use: the same capture and document as `inferfleet plan`, without a stack file.
@@ -127,5 +128,12 @@ def plan_program(
 
     capture = run_program(program, project=PROJECT, stack=stack, config=config or {}, resolve_stack_outputs=resolve)
     return build_document(
-        capture, project=PROJECT, stack=stack, stack_version=stack_version, env=env, cloud=cloud, region=region
+        capture,
+        project=PROJECT,
+        stack=stack,
+        stack_version=stack_version,
+        env=env,
+        cloud=cloud,
+        region=region,
+        settings_required=False,
     )

@@ -4,16 +4,24 @@ The program is the real one (the same function `__main__.py` runs under the engi
 the resource monitor is replaced, by :class:`PlanMonitor`, which records each RegisterResource
 / ReadResource request verbatim and answers the way a preview does: inputs come back as
 outputs, ids and computed properties stay unknown.
+
+The run is tuned for speed (:class:`Tuning`): the plan is the same byte for byte as under Pulumi's
+stock runtime (tests/plan/test_runtime_tuning.py proves it for every reference stack), but two
+of the tunings replace functions inside Pulumi's runtime, so a run refuses a Pulumi version the
+replacements were not written against (:data:`PATCHED_PULUMI_VERSIONS`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
+import gc
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from importlib import metadata
 from typing import Any
 
 from google.protobuf import empty_pb2, struct_pb2
@@ -24,6 +32,37 @@ ORGANIZATION = "organization"
 """The organization the mock runtime reports; StackReferences name `<org>/<project>/<stack>`."""
 
 StackOutputsResolver = Callable[[str], Mapping[str, Any]]
+
+PATCHED_PULUMI_VERSIONS = ("3.272.0",)
+"""The Pulumi SDK versions whose runtime the replacements below were read against: `_drain` stands
+in for `pulumi.runtime.stack.wait_for_rpcs` and reads `SETTINGS.outputs` and the RPC manager;
+`_no_stack_trace` stands in for `pulumi.runtime.resource._get_stack_trace`. Add a version only
+after reading its runtime and running tests/plan/test_runtime_tuning.py against it."""
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """How the mock runtime runs a program. No setting changes the plan, only its cost."""
+
+    drain_outputs: bool = True
+    """Settle pending outputs batch by batch (`_drain`) instead of Pulumi's quadratic `wait_for_rpcs`."""
+    skip_stack_traces: bool = True
+    """Don't capture a stack trace per resource: Pulumi reads every frame's source line for a source
+    position that only the engine's diagnostics use, and a plan never holds."""
+    pause_collector: bool = True
+    """Freeze the heap the imports built and run no cyclic collection while the program runs
+    (:func:`collector_paused`)."""
+
+    @property
+    def patches_pulumi(self) -> bool:
+        return self.drain_outputs or self.skip_stack_traces
+
+
+TUNED = Tuning()
+STOCK = Tuning(drain_outputs=False, skip_stack_traces=False, pause_collector=False)
+"""Pulumi's mock runtime as shipped: the reference the tuned runtime is compared with."""
+TUNING: contextvars.ContextVar[Tuning] = contextvars.ContextVar("inferfleet_plan_tuning", default=TUNED)
+"""The tuning `run_program` uses; tests and benchmarks set STOCK to compare."""
 
 
 @dataclass
@@ -140,10 +179,48 @@ def run_program(
     """Run `program` as the engine would in a preview, in a fresh context, and return what it registered.
 
     `config` is the stack file's config map; structured values are handed to the program as
-    JSON, exactly as the Pulumi CLI does.
+    JSON, exactly as the Pulumi CLI does. The run is tuned as :data:`TUNING` says.
     """
+    tuning = TUNING.get()
+    if tuning.patches_pulumi:
+        check_pulumi_version()
     context = contextvars.Context()
-    return context.run(_run, program, project, stack, config, resolve_stack_outputs)
+    with collector_paused() if tuning.pause_collector else contextlib.nullcontext():
+        return context.run(_run, program, project, stack, config, resolve_stack_outputs, tuning=tuning)
+
+
+def check_pulumi_version() -> None:
+    """Refuse to patch a Pulumi runtime other than the ones the patches were written for."""
+    try:
+        installed = metadata.version("pulumi")
+    except metadata.PackageNotFoundError:
+        installed = "none"
+    if installed not in PATCHED_PULUMI_VERSIONS:
+        raise EngineError(
+            f"the installed Pulumi SDK is {installed}, but inferfleet's plan runtime replaces parts of Pulumi's "
+            f"runtime written for {', '.join(PATCHED_PULUMI_VERSIONS)} only",
+            hint=f"install pulumi=={PATCHED_PULUMI_VERSIONS[-1]} (the version pyproject.toml pins)",
+        )
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a program runs.
+
+    A plan allocates millions of long-lived objects (requests, Outputs, futures) and few reference
+    cycles, so CPython's collector spends about half of a large plan re-scanning a heap that is
+    nearly all alive. The heap built so far (imported SDK classes, typing objects) is frozen
+    (`gc.freeze`): no later collection scans it again. The collector's state is restored after
+    the run, so an in-process caller (tests, `plan --all`) collects as before.
+    """
+    was_enabled = gc.isenabled()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _run(
@@ -152,9 +229,12 @@ def _run(
     stack: str,
     config: Mapping[str, Any],
     resolve_stack_outputs: StackOutputsResolver,
+    *,
+    tuning: Tuning,
 ) -> Capture:
     from pulumi.runtime import config as pulumi_config
     from pulumi.runtime import mocks, settings
+    from pulumi.runtime import resource as pulumi_resource
     from pulumi.runtime import stack as pulumi_stack
 
     monitor = PlanMonitor(project, stack, resolve_stack_outputs)
@@ -179,9 +259,13 @@ def _run(
     pulumi_config.set_all_config({key: _config_value(value) for key, value in config.items()})
     loop = asyncio.new_event_loop()
     stock_wait = pulumi_stack.wait_for_rpcs
+    stock_stack_trace = pulumi_resource._get_stack_trace
     try:
         asyncio.set_event_loop(loop)
-        pulumi_stack.wait_for_rpcs = _drain
+        if tuning.drain_outputs:
+            pulumi_stack.wait_for_rpcs = _drain
+        if tuning.skip_stack_traces:
+            pulumi_resource._get_stack_trace = _no_stack_trace
         loop.run_until_complete(pulumi_stack.run_in_stack(program))
     except InferfleetError:
         raise
@@ -192,6 +276,7 @@ def _run(
         raise EngineError(f"the Pulumi program failed under the mock runtime: {type(exc).__name__}: {exc}") from exc
     finally:
         pulumi_stack.wait_for_rpcs = stock_wait
+        pulumi_resource._get_stack_trace = stock_stack_trace
         asyncio.set_event_loop(None)
         loop.close()
     return monitor.capture
@@ -224,6 +309,13 @@ async def _drain(await_all_outstanding_tasks: bool = True) -> None:
             await asyncio.gather(*pending)
         if not rpc_manager.rpcs:
             return
+
+
+def _no_stack_trace() -> Any:
+    """An empty stack trace, which Pulumi sends when it finds no user frame (no source position)."""
+    from pulumi.runtime.proto import source_pb2
+
+    return source_pb2.StackTrace()
 
 
 def _config_value(value: Any) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from inferfleet.errors import PlanInputError
+from inferfleet.plan.model import Plan, PlanResource
 
 KUBERNETES_TYPE_PREFIX = "kubernetes:"
 PROVIDER_TYPE = "pulumi:providers:kubernetes"
@@ -27,7 +28,7 @@ def _fail(key_path: str, expectation: str) -> PlanInputError:
     return PlanInputError(_PLAN, key_path, expectation)
 
 
-def _provider_name(resource: dict[str, Any]) -> str:
+def _provider_name(resource: PlanResource) -> str:
     urn = resource.get("provider")
     if not isinstance(urn, str) or not urn:
         return DEFAULT_PROVIDER
@@ -52,7 +53,7 @@ def _ordered(manifest: dict[str, Any]) -> dict[str, Any]:
     return {**leading, **rest}
 
 
-def _file_name(where: str, resource: dict[str, Any], manifest: dict[str, Any]) -> str:
+def _file_name(where: str, resource: PlanResource, manifest: dict[str, Any]) -> str:
     for key in ("apiVersion", "kind"):
         if not isinstance(manifest.get(key), str) or not manifest[key]:
             raise _fail(f"{where}.inputs.{key}", "expected the object's non-empty string (a Kubernetes object)")
@@ -66,7 +67,7 @@ def _file_name(where: str, resource: dict[str, Any], manifest: dict[str, Any]) -
     return f"{_provider_name(resource)}/{scope}/{manifest['kind'].lower()}-{metadata['name']}.yaml"
 
 
-def manifest_files(plan: dict[str, Any]) -> dict[str, str]:
+def manifest_files(plan: Plan) -> dict[str, str]:
     """Relative file name -> YAML text, one file per Kubernetes object in the plan."""
     resources = plan.get("resources") if isinstance(plan, dict) else None
     if not isinstance(resources, list):

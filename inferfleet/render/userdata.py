@@ -17,17 +17,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from inferfleet.errors import PlanInputError
+from inferfleet.plan.model import SECRET, UNKNOWN, Plan
 
 USER_DATA_KEYS = frozenset(
     {"userData", "userDataRaw", "userDataBase64", "preinstall", "postinstall", "preUserData", "preStartUserScript"}
 )
 """Input names (camelCase, as in the plan) that hold user data or a node bootstrap script."""
-UNKNOWN = "(known after apply)"
-SECRET = "(sensitive value)"
 _TEXT_STARTS = ("#", "Content-Type:", "MIME-Version:")
 
 
-def user_data_files(plan: dict[str, Any]) -> dict[str, str]:
+def user_data_files(plan: Plan) -> dict[str, str]:
     """Relative file name -> decoded text, for each user-data field of each resource in `plan`.
 
     Files are named `<resource name>.<input path>.<kind>`; a MIME multipart becomes one file per

@@ -1,0 +1,97 @@
+"""Read a plan from a file: an inferfleet plan or a `pulumi preview --json`, as one plan model.
+
+A plan is read with a size limit, parsed, checked against docs/plan.schema.json (a preview is
+first normalised by inferfleet.plan.preview), and optionally matched with a base plan, whose
+inputs become each resource's `old_inputs`. Every problem is a PlanInputError naming the file,
+the key path and what was expected.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from inferfleet.errors import PlanInputError
+from inferfleet.plan.finish import check_plan
+from inferfleet.plan.model import PLAN_FORMAT, Plan
+from inferfleet.plan.preview import from_preview, is_preview
+
+DEFAULT_MAX_PLAN_BYTES = 256 * 1024 * 1024
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """A parsed plan is a tree (no reference cycles): pausing the cyclic collector while millions of
+    objects are allocated halves the parse time of a 10,000-resource plan."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def read_json(source: str, *, max_bytes: int, stdin: Any = None) -> Any:
+    """Parse a JSON file (`-` is stdin) no larger than max_bytes; errors name the file and where."""
+    if source == "-":
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        raw = stream.read(max_bytes + 1)
+        label = "<stdin>"
+    else:
+        path = Path(source)
+        label = source
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise PlanInputError(label, "", f"cannot read the plan ({exc.strerror})") from exc
+        if size > max_bytes:
+            raise PlanInputError(label, "", f"is {size} bytes, above the limit of {max_bytes} (--max-plan-bytes)")
+        raw = path.read_bytes()
+    if len(raw) > max_bytes:
+        raise PlanInputError(label, "", f"is more than {max_bytes} bytes, the limit (--max-plan-bytes)")
+    if not raw.strip():
+        raise PlanInputError(label, "", "is empty; expected a plan document or `pulumi preview --json` output")
+    try:
+        with _collector_paused():
+            return orjson.loads(raw)  # 2x the standard library on 10,000-resource plans
+    except orjson.JSONDecodeError as exc:
+        ends_early = exc.pos >= len(raw.rstrip()) or "end of data" in exc.msg
+        truncated = " (the document ends early: it looks truncated)" if ends_early else ""
+        raise PlanInputError(
+            label, f"line {exc.lineno} column {exc.colno}", f"is not valid JSON: {exc.msg}{truncated}"
+        ) from exc
+
+
+def load_plan(source: str, *, max_bytes: int, stacks_dir: Path, stdin: Any = None) -> Plan:
+    """A plan document from a plan file or a `pulumi preview --json` file (`-`: stdin)."""
+    document = read_json(source, max_bytes=max_bytes, stdin=stdin)
+    label = "<stdin>" if source == "-" else source
+    if is_preview(document):
+        return from_preview(document, label, stacks_dir=stacks_dir)
+    if isinstance(document, dict) and "format" not in document:
+        raise PlanInputError(
+            label,
+            "format",
+            f"neither an inferfleet plan (format {PLAN_FORMAT}) nor `pulumi preview --json` output (steps)",
+        )
+    return check_plan(document, label)
+
+
+def with_base(head: Plan, base: Plan, base_label: str) -> Plan:
+    """The head plan with each resource's `old_inputs` taken from the base plan (matched by URN)."""
+    if base["stack"] != head["stack"]:
+        raise PlanInputError(
+            base_label, "stack", f"is the plan of stack {base['stack']!r}, not {head['stack']!r} (--base)"
+        )
+    before = {r["urn"]: r["inputs"] for r in base["resources"]}
+    for resource in head["resources"]:
+        if resource.get("old_inputs") is None and resource["urn"] in before:
+            resource["old_inputs"] = before[resource["urn"]]
+    return head
