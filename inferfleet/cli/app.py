@@ -38,7 +38,7 @@ def _root(
 
 def _register_commands() -> None:
     # Each subcommand lives in its own module and registers itself on `app`.
-    from inferfleet.cli import gate, graph, plan, render  # noqa: F401
+    from inferfleet.cli import affected, gate, graph, plan, render  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> int:
