@@ -16,16 +16,19 @@ STACK       ?= prod-cn-south
 OUT         := out
 MODULES     := $(sort $(dir $(wildcard modules/*/pyproject.toml)))
 MODULE_PKGS := $(sort $(dir $(wildcard modules/*/inferfleet_*/__init__.py)))
+# Distributions the modules share (they never import each other): the host-file writers.
+LIBS        := lib/hostfiles
+LIB_PKGS    := lib/hostfiles/inferfleet_hostfiles
 
 .PHONY: bootstrap plan plan-all test lint lint-types bench policies-check clean
 
 bootstrap: $(VENV)/.installed $(OPA) .tools/.system-deps
 
 # Reinstall when any distribution's metadata changes.
-$(VENV)/.installed: pyproject.toml $(wildcard modules/*/pyproject.toml)
+$(VENV)/.installed: pyproject.toml $(wildcard modules/*/pyproject.toml) $(foreach lib,$(LIBS),$(lib)/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet $(foreach module,$(MODULES),-e $(module)) -e '.[dev]'
+	$(BIN)/python -m pip install --quiet $(foreach lib,$(LIBS),-e $(lib)) $(foreach module,$(MODULES),-e $(module)) -e '.[dev]'
 	touch $@
 
 # OPA is built from the Go module proxy: no binary download is reachable here, the toolchain is.
@@ -69,7 +72,7 @@ lint: bootstrap
 	$(MAKE) --no-print-directory lint-types
 
 lint-types:
-	$(BIN)/mypy inferfleet $(MODULE_PKGS)
+	$(BIN)/mypy inferfleet $(MODULE_PKGS) $(LIB_PKGS)
 
 bench: bootstrap
 	for bench in bench/*.py; do $(BIN)/python $$bench || exit 1; done
