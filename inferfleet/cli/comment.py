@@ -1,0 +1,79 @@
+"""`inferfleet comment post`: create or update the pull request's one review comment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from inferfleet.cli import console
+from inferfleet.cli.app import app
+from inferfleet.errors import EngineError, InputError, UsageError
+from inferfleet.gitrepo import Repository
+from inferfleet.review.sticky import (
+    GitHubPullRequest,
+    GitLabMergeRequest,
+    check_size,
+    post_sticky,
+)
+
+comment_app = typer.Typer(help="The pull-request review comment.", no_args_is_help=True)
+app.add_typer(comment_app, name="comment")
+
+TOKEN_VARIABLES = {"github": ("GITHUB_TOKEN", "GH_TOKEN"), "gitlab": ("GITLAB_TOKEN",)}
+DEFAULT_API = {
+    "github": ("GITHUB_API_URL", "https://api.github.com"),
+    "gitlab": ("CI_SERVER_URL", "https://gitlab.com"),
+}
+
+
+def _token(platform: str) -> str:
+    for variable in TOKEN_VARIABLES[platform]:
+        if value := os.environ.get(variable):
+            return value
+    raise EngineError(
+        f"no {platform} token: set {' or '.join(TOKEN_VARIABLES[platform])}",
+        hint="the comment file is written; post it once a token is available",
+    )
+
+
+def _api_url(platform: str, given: str | None) -> str:
+    variable, default = DEFAULT_API[platform]
+    url = given or os.environ.get(variable) or default
+    if not url.startswith(("https://", "http://")) or len(url) > 2000:
+        raise InputError(f"--api-url {url[:80]!r}: expected an http(s) URL")
+    return url
+
+
+@comment_app.command("post")
+def post_command(
+    body_file: Annotated[Path, typer.Argument(help="The comment (from `inferfleet diff --markdown`).")],
+    github: Annotated[str | None, typer.Option("--github", help="GitHub repository OWNER/NAME.")] = None,
+    gitlab: Annotated[str | None, typer.Option("--gitlab", help="GitLab project path or id.")] = None,
+    number: Annotated[int, typer.Option("--pr", "--mr", min=1, help="Pull/merge request number.")] = 0,
+    api_url: Annotated[
+        str | None, typer.Option("--api-url", help="API base URL (default: GITHUB_API_URL / CI_SERVER_URL).")
+    ] = None,
+) -> int:
+    """Create the review comment, or update the one this pull request already has (never a second one)."""
+    if (github is None) == (gitlab is None) or number == 0:
+        raise UsageError("give --github OWNER/NAME or --gitlab PROJECT, and --pr/--mr NUMBER")
+    try:
+        body = body_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{body_file}: cannot read the comment ({type(exc).__name__})") from None
+    platform = "github" if github is not None else "gitlab"
+    check_size(body, platform)
+    token = _token(platform)
+    forge = (
+        GitHubPullRequest(token=token, api_url=_api_url(platform, api_url), repository=str(github), number=number)
+        if github is not None
+        else GitLabMergeRequest(token=token, api_url=_api_url(platform, api_url), project=str(gitlab), iid=number)
+    )
+    repo = Repository.containing(Path.cwd())
+    outcome, reason = post_sticky(forge, body, is_ancestor=repo.is_ancestor)
+    console.err.print(f"review comment {outcome.value}: {escape(reason)}")
+    return 0

@@ -1,0 +1,189 @@
+"""One sticky review comment per pull request, kept up to date by CI on GitHub or GitLab.
+
+The comment carries a hidden marker (an HTML comment with the head commit and the stack set).
+A run finds the newest comment with the marker and edits it, or creates one when there is none,
+so a pull request never collects a comment per push. A run for an older commit never
+overwrites a newer one: it posts only while its commit is the pull request's head, and leaves
+alone a comment written for a commit that descends from its own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from inferfleet.errors import EngineError, InputError
+
+MARKER_NAME = "inferfleet-review"
+_MARKER = re.compile(r"<!-- inferfleet-review: (?P<payload>\{[^<>]{0,20000}\}) -->")
+GITHUB_LIMIT = 65_536
+GITLAB_LIMIT = 1_000_000
+MARKER_ESCAPES = str.maketrans({"-": "\\u002d", "<": "\\u003c", ">": "\\u003e"})
+LIMITS = {"github": GITHUB_LIMIT, "gitlab": GITLAB_LIMIT}
+"""The most characters a comment body may have on each platform."""
+
+
+@dataclass(frozen=True)
+class Marker:
+    head: str
+    stacks: tuple[str, ...]
+
+
+def marker(head: str, stacks: Sequence[str]) -> str:
+    """The hidden marker line; `-`, `<` and `>` are JSON escapes so the payload can never end the comment."""
+    payload = json.dumps({"head": head, "stacks": sorted(stacks)}, separators=(",", ":"), ensure_ascii=True)
+    return f"<!-- {MARKER_NAME}: {payload.translate(MARKER_ESCAPES)} -->"
+
+
+def read_marker(body: str) -> Marker | None:
+    """The marker of a comment body, or None when it has none (or a malformed one)."""
+    found = _MARKER.search(body)
+    if found is None:
+        return None
+    try:
+        payload = json.loads(found["payload"])
+    except json.JSONDecodeError:
+        return None
+    head, stacks = payload.get("head"), payload.get("stacks")
+    if not isinstance(head, str) or not isinstance(stacks, list) or not all(isinstance(s, str) for s in stacks):
+        return None
+    return Marker(head=head, stacks=tuple(stacks))
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    body: str
+
+
+class Forge(Protocol):
+    """The few calls a sticky comment needs from a code-hosting API."""
+
+    def head_commit(self) -> str: ...
+    def comments(self) -> list[Comment]: ...
+    def create(self, body: str) -> None: ...
+    def update(self, comment_id: int, body: str) -> None: ...
+
+
+class Outcome(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    SKIPPED_STALE = "skipped: a newer commit is under review"
+
+
+def post_sticky(forge: Forge, body: str, *, is_ancestor: Callable[[str, str], bool]) -> tuple[Outcome, str]:
+    """Create or update the pull request's one review comment; returns what happened and why."""
+    own = read_marker(body)
+    if own is None:
+        raise InputError(
+            "the comment has no inferfleet-review marker", hint="write it with `inferfleet diff --markdown`"
+        )
+    current = forge.head_commit()
+    if current != own.head:
+        return Outcome.SKIPPED_STALE, f"the pull request's head is {current[:12]}, this comment is for {own.head[:12]}"
+    ours = [(comment, found) for comment in forge.comments() if (found := read_marker(comment.body)) is not None]
+    if not ours:
+        forge.create(body)
+        return Outcome.CREATED, "no review comment yet"
+    comment, existing = max(ours, key=lambda pair: pair[0].id)
+    if existing.head != own.head and is_ancestor(own.head, existing.head):
+        return Outcome.SKIPPED_STALE, f"comment {comment.id} is for {existing.head[:12]}, a newer commit"
+    if comment.body == body:
+        return Outcome.UNCHANGED, f"comment {comment.id} already says this"
+    forge.update(comment.id, body)
+    return Outcome.UPDATED, f"comment {comment.id} updated"
+
+
+def check_size(body: str, platform: str) -> None:
+    limit = LIMITS[platform]
+    if len(body) > limit:
+        raise InputError(f"the comment has {len(body)} characters; {platform} takes at most {limit}")
+
+
+def _api_error(platform: str, exc: Exception, status: Any) -> EngineError:
+    if status in (401, 403):
+        return EngineError(
+            f"{platform} rejected the token (HTTP {status})",
+            hint="check that the token may write pull-request comments (GitHub: pull-requests: write)",
+        )
+    return EngineError(f"{platform} API call failed: {type(exc).__name__} (HTTP {status})")
+
+
+class GitHubPullRequest:
+    """A pull request's issue comments through PyGithub."""
+
+    def __init__(self, *, token: str, api_url: str, repository: str, number: int) -> None:
+        from github import Auth, Github
+
+        self._client = Github(auth=Auth.Token(token), base_url=api_url, timeout=30, retry=None, lazy=True)
+        self._repository, self._number = repository, number
+
+    def _call(self, action: Callable[[], Any]) -> Any:
+        from github import GithubException
+
+        try:
+            return action()
+        except GithubException as exc:
+            raise _api_error("GitHub", exc, exc.status) from None
+
+    def _pull(self) -> Any:
+        return self._client.get_repo(self._repository).get_pull(self._number)
+
+    def head_commit(self) -> str:
+        return str(self._call(lambda: self._pull().head.sha))
+
+    def comments(self) -> list[Comment]:
+        return self._call(  # type: ignore[no-any-return]
+            lambda: [Comment(int(c.id), str(c.body or "")) for c in self._pull().get_issue_comments()]
+        )
+
+    def create(self, body: str) -> None:
+        self._call(lambda: self._pull().create_issue_comment(body))
+
+    def update(self, comment_id: int, body: str) -> None:
+        self._call(lambda: self._pull().get_issue_comment(comment_id).edit(body))
+
+
+class GitLabMergeRequest:
+    """A merge request's notes through python-gitlab."""
+
+    def __init__(self, *, token: str, api_url: str, project: str, iid: int) -> None:
+        import gitlab
+
+        self._client = gitlab.Gitlab(api_url, private_token=token, timeout=30, retry_transient_errors=False)
+        self._project, self._iid = project, iid
+
+    def _call(self, action: Callable[[], Any]) -> Any:
+        from gitlab.exceptions import GitlabError
+
+        try:
+            return action()
+        except GitlabError as exc:
+            raise _api_error("GitLab", exc, exc.response_code) from None
+
+    def _merge_request(self) -> Any:
+        return self._client.projects.get(self._project, lazy=True).mergerequests.get(self._iid)
+
+    def head_commit(self) -> str:
+        return str(self._call(lambda: self._merge_request().sha))
+
+    def comments(self) -> list[Comment]:
+        return self._call(  # type: ignore[no-any-return]
+            lambda: [Comment(int(n.id), str(n.body or "")) for n in self._merge_request().notes.list(iterator=True)]
+        )
+
+    def create(self, body: str) -> None:
+        self._call(lambda: self._merge_request().notes.create({"body": body}))
+
+    def update(self, comment_id: int, body: str) -> None:
+        def save() -> None:
+            note = self._merge_request().notes.get(comment_id, lazy=True)
+            note.body = body
+            note.save()
+
+        self._call(save)
