@@ -302,6 +302,265 @@ DENIED: dict[str, dict[str, Case]] = {
 }
 
 
+# Ways to the internet, per cloud: each bypass of issue 10 is a fixture on every cloud where its
+# resource exists. `on(cloud)` makes the plan that cloud's (the internal-Service annotations and
+# the regions policy read it).
+CLOUD_REGIONS = {
+    "huaweicloud": "cn-south-1",
+    "alicloud": "cn-shanghai",
+    "tencentcloud": "ap-guangzhou",
+    "aws": "cn-north-1",
+}
+
+
+def on(cloud: str) -> dict[str, Any]:
+    return {"cloud": cloud, "region": CLOUD_REGIONS[cloud]}
+
+
+def tagged(type_: str, name: str, inputs: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return resource(type_, name, {**inputs, "tags": dict(TAGS)}, **extra)
+
+
+def huawei_rule(name: str, **inputs: Any) -> dict[str, Any]:
+    return resource(
+        "huaweicloud:Vpc/secgroupRule:SecgroupRule",
+        name,
+        {"securityGroupId": "(known after apply)", "direction": "ingress", "ethertype": "IPv4", **inputs},
+    )
+
+
+def alicloud_rule(name: str, **inputs: Any) -> dict[str, Any]:
+    base = {"securityGroupId": "(known after apply)", "type": "ingress", "ipProtocol": "tcp", "policy": "accept"}
+    return resource("alicloud:ecs/securityGroupRule:SecurityGroupRule", name, {**base, **inputs})
+
+
+def tencent_rule_set(name: str, *ingresses: dict[str, Any]) -> dict[str, Any]:
+    return resource(
+        "tencentcloud:Security/groupRuleSet:GroupRuleSet",
+        name,
+        {"securityGroupId": "(known after apply)", "ingresses": [{"action": "ACCEPT", **i} for i in ingresses]},
+    )
+
+
+def aws_ingress(name: str, **inputs: Any) -> dict[str, Any]:
+    base = {"securityGroupId": "(known after apply)", "ipProtocol": "tcp", "fromPort": 22, "toPort": 22}
+    return tagged("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name, {**base, **inputs})
+
+
+def k8s_service(kind: str, annotations: dict[str, str] | None = None) -> dict[str, Any]:
+    metadata = {"name": "autoglm-public", "namespace": "autoglm", "annotations": annotations or {}}
+    spec = {"type": kind, "selector": {"app": "autoglm"}, "ports": [{"port": 80, "targetPort": 8000}]}
+    return resource("kubernetes:core/v1:Service", f"autoglm-{kind.lower()}", {"metadata": metadata, "spec": spec})
+
+
+INTERNAL_SERVICE = {
+    "huaweicloud": {"kubernetes.io/elb.class": "performance", "kubernetes.io/elb.autocreate": '{"type":"inner"}'},
+    "alicloud": {"service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type": "intranet"},
+    "tencentcloud": {"service.kubernetes.io/qcloud-loadbalancer-internal-subnetid": "subnet-0a1b2c3d"},
+    "aws": {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal"},
+}
+
+
+def _exposure(cloud: str, *, public: bool) -> list[dict[str, Any]]:
+    """A load balancer, a Kubernetes API endpoint, a LoadBalancer Service and a database of one cloud,
+    all public (each raising its rule) or all private."""
+    service = k8s_service("LoadBalancer", None if public else INTERNAL_SERVICE[cloud])
+    if cloud == "huaweicloud":
+        elb = {"ipv4SubnetId": "(known after apply)", "vpcId": "(known after apply)"}
+        rds = tagged("huaweicloud:Rds/instance:Instance", "orders-db", {"flavor": "rds.mysql.x1"}, protect=True)
+        cluster = {"clusterType": "VirtualMachine", "flavorId": "cce.s2.small", "vpcId": "v", "subnetId": "s"}
+        found = [
+            tagged(
+                "huaweicloud:DedicatedElb/loadbalancer:Loadbalancer",
+                "edge",
+                elb | ({"iptype": "5_bgp"} if public else {}),
+            ),
+            tagged("huaweicloud:Cce/cluster:Cluster", "cluster", cluster | ({"eip": "203.0.113.10"} if public else {})),
+            rds,
+        ]
+        if public:
+            found.append(
+                resource(
+                    "huaweicloud:Vpc/eipAssociate:EipAssociate",
+                    "orders-db-eip",
+                    {"publicIp": "(known after apply)"},
+                    dependencies=[rds["urn"]],
+                )
+            )
+        return [*found, service]
+    if cloud == "alicloud":
+        found = [
+            tagged(
+                "alicloud:slb/loadBalancer:LoadBalancer",
+                "edge",
+                {"loadBalancerName": "edge"} | ({} if public else {"addressType": "intranet"}),
+            ),
+            tagged(
+                "alicloud:cs/managedKubernetes:ManagedKubernetes",
+                "cluster",
+                {"name": "c", "slbInternetEnabled": public},
+            ),
+            tagged(
+                "alicloud:rds/instance:Instance",
+                "orders-db",
+                {"engine": "MySQL", "instanceType": "rds.mysql.s2.large"},
+                protect=True,
+            ),
+        ]
+        if public:
+            found.append(
+                resource(
+                    "alicloud:rds/connection:Connection",
+                    "orders-db-public",
+                    {"instanceId": "(known after apply)", "connectionPrefix": "orders"},
+                )
+            )
+        return [*found, service]
+    if cloud == "tencentcloud":
+        return [
+            tagged(
+                "tencentcloud:Clb/instance:Instance",
+                "edge",
+                {"clbName": "edge", "networkType": "OPEN" if public else "INTERNAL"},
+            ),
+            tagged(
+                "tencentcloud:Kubernetes/cluster:Cluster", "cluster", {"clusterName": "c", "clusterInternet": public}
+            ),
+            tagged(
+                "tencentcloud:Mysql/instance:Instance",
+                "orders-db",
+                {"instanceName": "orders", "internetService": 1 if public else 0},
+                protect=True,
+            ),
+            service,
+        ]
+    vpc_config = {"subnetIds": ["(known after apply)"]} | ({} if public else {"endpointPublicAccess": False})
+    return [
+        tagged(
+            "aws:lb/loadBalancer:LoadBalancer",
+            "edge",
+            {"loadBalancerType": "application"} | ({} if public else {"internal": True}),
+        ),
+        tagged(
+            "aws:eks/cluster:Cluster",
+            "cluster",
+            {"name": "c", "roleArn": "(known after apply)", "vpcConfig": vpc_config},
+        ),
+        tagged(
+            "aws:rds/instance:Instance",
+            "orders-db",
+            {"instanceClass": "db.r6g.large", "publiclyAccessible": public, "storageEncrypted": True},
+            protect=True,
+        ),
+        service,
+    ]
+
+
+_EXPOSED = {"IF-NET-006", "IF-NET-007", "IF-NET-008"}
+for _cloud in CLOUD_REGIONS:
+    ALLOWED["network_exposure"][f"private_endpoints_{_cloud}"] = (_exposure(_cloud, public=False), on(_cloud), set())
+    DENIED["network_exposure"][f"public_endpoints_{_cloud}"] = (
+        _exposure(_cloud, public=True),
+        on(_cloud),
+        _EXPOSED | ({"IF-NET-002"} if _cloud == "huaweicloud" else {"IF-NET-001"}),
+    )
+DENIED["network_exposure"]["node_port_service"] = ([k8s_service("NodePort")], on("aws"), {"IF-NET-008"})
+
+# World-open ingress in every spelling, on every cloud's rule types; sources the plan cannot read fail closed.
+ALLOWED["open_ingress"].update(
+    {
+        "alicloud_https_from_internet": (
+            [alicloud_rule("https", cidrIp="0.0.0.0/0", portRange="443/443")],
+            on("alicloud"),
+            set(),
+        ),
+        "tencent_peer_cidr_model_port": (
+            [tencent_rule_set("peers", {"cidrBlock": "10.21.0.0/16", "protocol": "TCP", "port": "8000"})],
+            on("tencentcloud"),
+            set(),
+        ),
+        "aws_half_the_internet_on_ssh": ([aws_ingress("ssh-low", cidrIpv4="0.0.0.0/1")], on("aws"), set()),
+    }
+)
+DENIED["open_ingress"].update(
+    {
+        "huawei_halves_cover_ipv4": (
+            [
+                huawei_rule("ssh-low", protocol="tcp", ports="22", remoteIpPrefix="0.0.0.0/1"),
+                huawei_rule("ssh-high", protocol="tcp", ports="22", remoteIpPrefix="128.0.0.0/1"),
+            ],
+            {},
+            {"IF-NET-003"},
+        ),
+        "huawei_no_source_any_protocol": ([huawei_rule("everything")], {}, {"IF-NET-003"}),
+        "alicloud_rdp_from_0_0_0_0_00": (
+            [alicloud_rule("rdp", cidrIp="0.0.0.0/00", portRange="3389/3389")],
+            on("alicloud"),
+            {"IF-NET-003"},
+        ),
+        "alicloud_source_known_after_apply": (
+            [alicloud_rule("ssh", cidrIp="(known after apply)", portRange="22/22")],
+            on("alicloud"),
+            {"IF-NET-005"},
+        ),
+        "tencent_kubelet_from_0_colons_0": (
+            [tencent_rule_set("kubelet", {"ipv6CidrBlock": "0::/0", "protocol": "TCP", "port": "10250"})],
+            on("tencentcloud"),
+            {"IF-NET-003"},
+        ),
+        "tencent_lite_rule_api_from_1_2_3_4_0": (
+            [
+                resource(
+                    "tencentcloud:Security/groupLiteRule:GroupLiteRule",
+                    "api",
+                    {"securityGroupId": "(known after apply)", "ingresses": ["ACCEPT#1.2.3.4/0#6443#TCP"]},
+                )
+            ],
+            on("tencentcloud"),
+            {"IF-NET-003"},
+        ),
+        "aws_all_protocols_from_1_2_3_4_0": (
+            [
+                resource(
+                    "aws:ec2/securityGroupRule:SecurityGroupRule",
+                    "all",
+                    {
+                        "type": "ingress",
+                        "protocol": "-1",
+                        "fromPort": 0,
+                        "toPort": 0,
+                        "cidrBlocks": ["1.2.3.4/0"],
+                        "securityGroupId": "(known after apply)",
+                    },
+                )
+            ],
+            on("aws"),
+            {"IF-NET-003"},
+        ),
+        "aws_etcd_range_from_ipv6": (
+            [aws_ingress("etcd", fromPort=2379, toPort=2380, cidrIpv6="::/0")],
+            on("aws"),
+            {"IF-NET-003"},
+        ),
+        "aws_inline_secret_source": (
+            [
+                tagged(
+                    "aws:ec2/securityGroup:SecurityGroup",
+                    "db",
+                    {
+                        "ingress": [
+                            {"protocol": "tcp", "fromPort": 5432, "toPort": 5432, "cidrBlocks": ["(sensitive value)"]}
+                        ]
+                    },
+                )
+            ],
+            on("aws"),
+            {"IF-NET-005"},
+        ),
+    }
+)
+
+
 def fixtures() -> dict[str, tuple[dict[str, Any], set[str]]]:
     """Fixture path (relative to policies/opa) -> (plan document, the rule ids the gate must raise)."""
     documents: dict[str, tuple[dict[str, Any], set[str]]] = {}

@@ -7,7 +7,11 @@
 package lib
 
 # The violation every deny rule returns, built from the METADATA of the rule that fired.
-violation(meta, urn, detail) := {
+violation(meta, urn, detail) := violation_with(meta, urn, detail, {})
+
+# The same, with the facts behind it (the open port, the source, the mount) in `details`, so a
+# report, a waiver or a review can use them without parsing the message.
+violation_with(meta, urn, detail, details) := {
 	"policy_id": meta.custom.id,
 	"title": meta.title,
 	"severity": meta.custom.severity,
@@ -16,6 +20,7 @@ violation(meta, urn, detail) := {
 	"urn": urn,
 	"message": sprintf("%s: %s", [meta.title, detail]),
 	"remediation": meta.custom.remediation,
+	"details": details,
 }
 
 resources := input.resources
@@ -144,3 +149,64 @@ default stack_location := "stack"
 stack_location := stack_urn
 
 is_prod if input.env == "prod"
+
+# Addresses. A source is decided on the set of addresses it stands for, not on its spelling:
+# "0.0.0.0/00", "1.2.3.4/0" and "::ffff:0.0.0.0/96" all normalise to "0.0.0.0/0", "0::/0" to
+# "::/0", a bare address to its host network. A source that does not parse (a value the plan
+# cannot know, a secret, a prefix list name) has no network: callers fail closed on it.
+network(source) := normalised if {
+	is_string(source)
+	text := _with_prefix(trim_space(source))
+	net.cidr_is_valid(text)
+	some normalised in net.cidr_merge([text])
+}
+
+_with_prefix(text) := text if contains(text, "/")
+
+_with_prefix(text) := concat("", [text, "/128"]) if {
+	not contains(text, "/")
+	contains(text, ":")
+}
+
+_with_prefix(text) := concat("", [text, "/32"]) if {
+	not contains(text, "/")
+	not contains(text, ":")
+}
+
+# Every address of a family. net.cidr_merge mixes families (it folds 0.0.0.0/1 into ::/0), so
+# networks are merged one family at a time.
+whole_space := {"IPv4": "0.0.0.0/0", "IPv6": "::/0"}
+
+family(network) := "IPv6" if contains(network, ":")
+
+family(network) := "IPv4" if not contains(network, ":")
+
+# Whether normalised networks, together, hold every address of one family.
+covers_family(networks, fam) if {
+	same := {n | some n in networks; family(n) == fam}
+	count(same) > 0
+	net.cidr_merge(same) == {whole_space[fam]}
+}
+
+# The families whose every address a set of sources admits ({} when none or when one is unreadable).
+open_families(sources) := {fam |
+	networks := {n | some s in sources; n := network(s)}
+	count(networks) == count({s | some s in sources})
+	some fam, _ in whole_space
+	covers_family(networks, fam)
+}
+
+# Values that stand for something the plan cannot read (unknown until apply, or a secret).
+unreadable(value) if value in data.lib.unreadable_values
+
+# Kubernetes workloads: every resource with a pod spec (paths per kind in data), and every container
+# of their pods as {r, c, kind} (kind: containers, initContainers or ephemeralContainers).
+workloads := of_types(data.lib.pod_spec_paths)
+
+pod_spec(r) := object.get(r.inputs, data.lib.pod_spec_paths[r.type], {})
+
+containers := [{"r": r, "c": c, "kind": kind} |
+	some r in workloads
+	some kind in ["containers", "initContainers", "ephemeralContainers"]
+	some c in object.get(pod_spec(r), kind, [])
+]

@@ -1,8 +1,10 @@
 # METADATA
 # title: Network exposure
-# description: GPU nodes and databases stay private, and nothing opens SSH or model ports to the internet.
+# description: |
+#   GPU nodes and databases stay private, and no load balancer, Kubernetes API endpoint or
+#   Kubernetes Service is open to the internet unless the plan says it is internal.
 # custom:
-#   version: 1.0.0
+#   version: 2.0.0
 package network_exposure
 
 import data.lib
@@ -18,7 +20,7 @@ public_ip_reasons(r) := _reasons(r, data.network_exposure.public_ip)
 _reasons(r, checks) := {concat(".", [sprintf("%v", [p]) | some p in check.path]) |
 	some check in checks[r.type]
 	some value in _values_at(r.inputs, check.path)
-	_fires(check.when, value)
+	_fires_check(check, value)
 }
 
 # Subnets that hand every instance launched in them a public IP, by URN.
@@ -47,18 +49,39 @@ _fires("positive", value) if {
 	value > 0
 }
 
+_fires("present", _)
+
+# Fail closed: a value the plan cannot read may be the one that makes the resource public.
+_fires(kind, value) if {
+	kind in {"true", "positive"}
+	lib.unreadable(value)
+}
+
+_fires_check(check, value) if {
+	check.when != "other_than"
+	_fires(check.when, value)
+}
+
+# other_than: anything but the listed values (compared as lower-case text) makes it public,
+# absence included (for a default that is public, like an AWS load balancer's internal=false).
+_fires_check(check, value) if {
+	check.when == "other_than"
+	not lower(sprintf("%v", [value])) in {lower(sprintf("%v", [x])) | some x in check.values}
+}
+
 # METADATA
 # title: No public IP on GPU nodes or databases
 # description: |
 #   GPU nodes (instances, node pools, scaling configurations, launch templates with an
 #   accelerator flavor) and databases get no public address on any cloud: no EIP or bandwidth,
-#   no public IP flag, no EIP association.
+#   no public IP flag, no public database endpoint (AWS publiclyAccessible, Tencent MySQL
+#   internet service, an Alibaba RDS public connection). A flag the plan cannot read counts as set.
 # custom:
 #   id: IF-NET-001
 #   severity: critical
 #   enforcement: mandatory
 #   remediation: Remove the public IP; reach the nodes through the VPC, a NAT gateway for egress, or a load balancer.
-#   version: 1.0.0
+#   version: 2.0.0
 deny contains v if {
 	some r in private_resources
 	reasons := public_ip_reasons(r)
@@ -100,4 +123,130 @@ deny contains v if {
 	subnet := public_subnet_by_urn[dep]
 	detail := sprintf("%s %s runs in %s %s, which gives it a public IP", [r.type, r.name, subnet.type, subnet.name])
 	v := lib.violation(rego.metadata.rule(), r.urn, detail)
+}
+
+# METADATA
+# title: No public load balancer
+# description: |
+#   No cloud load balancer faces the internet: Huawei dedicated ELBs with an EIP, Alibaba
+#   SLB/ALB/NLB of address type internet, Tencent CLBs of network type OPEN, AWS ALB/NLB/ELB not
+#   marked internal (the default), and no EIP bound to a load balancer. Publish a model API
+#   through a reviewed edge (waiver with owner and expiry), not by default.
+# custom:
+#   id: IF-NET-006
+#   severity: high
+#   enforcement: mandatory
+#   remediation: Make the load balancer internal (intranet, INTERNAL, internal=true), or waive it with the reason it must be public.
+#   version: 1.0.0
+deny contains v if {
+	some [urn, detail, details] in facing_internet
+	v := lib.violation_with(rego.metadata.rule(), urn, detail, details)
+}
+
+# [urn, detail, details] of each way a load balancer faces the internet.
+facing_internet contains [r.urn, detail, {"inputs": sort(reasons)}] if {
+	some r in lib.of_types(data.network_exposure.public_load_balancers)
+	reasons := _reasons(r, data.network_exposure.public_load_balancers)
+	count(reasons) > 0
+	detail := sprintf("%s %s faces the internet (%s)", [r.type, r.name, concat(", ", sort(reasons))])
+}
+
+facing_internet contains [a.urn, detail, {"target": target.urn}] if {
+	some a in lib.of_types(data.network_exposure.eip_attachments)
+	some dep in a.dependencies
+	target := _load_balancer_by_urn[dep]
+	detail := sprintf("%s %s binds a public IP to %s %s", [a.type, a.name, target.type, target.name])
+}
+
+_load_balancer_by_urn := {r.urn: r | some r in lib.of_types(data.network_exposure.load_balancer_types)}
+
+# METADATA
+# title: Kubernetes API not open to the world
+# description: |
+#   No cluster's Kubernetes API endpoint is public to every address: an EKS public endpoint
+#   whose publicAccessCidrs cover every address (the default), a CCE cluster with an EIP, an ACK
+#   cluster with an internet SLB for the API server (the default), a TKE cluster or endpoint with
+#   cluster internet access. Allowed source ranges are decided as address sets.
+# custom:
+#   id: IF-NET-007
+#   severity: critical
+#   enforcement: mandatory
+#   remediation: Use a private endpoint (reach it over the VPC or a bastion), or restrict its public sources to known CIDRs.
+#   version: 1.0.0
+deny contains v if {
+	some r in lib.of_types(data.network_exposure.api_endpoints)
+	spec := data.network_exposure.api_endpoints[r.type]
+	reasons := _reasons(r, {r.type: spec.public})
+	count(reasons) > 0
+	sources := _api_sources(r, spec)
+	_world_or_unreadable(sources)
+	detail := sprintf("%s %s has a public API endpoint (%s) open to %s", [
+		r.type, r.name, concat(", ", sort(reasons)),
+		concat(", ", [sprintf("%v", [s]) | some s in sources]),
+	])
+	v := lib.violation_with(rego.metadata.rule(), r.urn, detail, {"inputs": sort(reasons), "sources": sources})
+}
+
+_api_sources(_, spec) := ["0.0.0.0/0"] if not spec.sources
+
+_api_sources(r, spec) := _as_sources(object.get(r.inputs, spec.sources, null)) if spec.sources
+
+_as_sources(null) := ["0.0.0.0/0"]
+
+_as_sources(value) := value if {
+	is_array(value)
+	count(value) > 0
+}
+
+_as_sources(value) := ["0.0.0.0/0"] if value == []
+
+_as_sources(value) := [value] if {
+	not is_array(value)
+	value != null
+}
+
+_world_or_unreadable(sources) if count(lib.open_families(sources)) > 0
+
+_world_or_unreadable(sources) if {
+	some s in sources
+	not lib.network(s)
+}
+
+# METADATA
+# title: Kubernetes Services not exposed by default
+# description: |
+#   A Kubernetes Service of type LoadBalancer carries the cloud's internal-load-balancer
+#   annotation (data.network_exposure.internal_service_annotations for the plan's cloud), or
+#   limits loadBalancerSourceRanges to less than every address; a NodePort Service is not used
+#   (it listens on every node's address).
+# custom:
+#   id: IF-NET-008
+#   severity: high
+#   enforcement: mandatory
+#   remediation: Use a ClusterIP Service behind the ingress, or annotate the LoadBalancer Service as internal for the cloud.
+#   version: 1.0.0
+deny contains v if {
+	some r in lib.of_types(["kubernetes:core/v1:Service"])
+	kind := object.get(r.inputs, ["spec", "type"], "ClusterIP")
+	kind in {"LoadBalancer", "NodePort"}
+	not _internal_service(r, kind)
+	detail := sprintf("%s %s of type %s is reachable from outside the cluster without an internal marker for %s", [
+		r.type, r.name,
+		kind, input.cloud,
+	])
+	v := lib.violation_with(rego.metadata.rule(), r.urn, detail, {"service_type": kind, "cloud": input.cloud})
+}
+
+_internal_service(r, "LoadBalancer") if {
+	some marker in object.get(data.network_exposure.internal_service_annotations, input.cloud, [])
+	value := object.get(r.inputs, ["metadata", "annotations", marker.annotation], null)
+	is_string(value)
+	regex.match(marker.pattern, value)
+}
+
+_internal_service(r, "LoadBalancer") if {
+	ranges := object.get(r.inputs, ["spec", "loadBalancerSourceRanges"], [])
+	is_array(ranges)
+	count(ranges) > 0
+	not _world_or_unreadable(ranges)
 }
