@@ -5,8 +5,10 @@ per Rego rule (id, title, severity, remediation from its METADATA; mandatory rul
 advisory rules ADVISORY), so `pulumi preview --policy-pack policy-pack` enforces what the gate
 enforces. The stack's resources (type, props, options, dependencies) become the same plan model
 the gate builds; OPA decides the whole stack once, and each policy reports its rule's violations.
-The stack's env, cloud, region and version come from its stack file. Anything that prevents a
-decision (no OPA, no stack file) raises, and Pulumi fails the preview: closed, never open.
+The stack's env, cloud, region and version come from the stack's own config: the engine passes it to
+the pack (PULUMI_CONFIG), and pulumi-policy loads it into Pulumi's runtime config before each
+validation. Anything that prevents a decision (no OPA, no fleet config) raises, and Pulumi fails the
+preview: closed, never open.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pulumi
 from pulumi_policy import (
     EnforcementLevel,
     PolicyResource,
@@ -29,10 +32,12 @@ from pulumi_policy import (
 )
 
 from inferfleet.gate.catalog import Rule, load_catalog
-from inferfleet.gate.engine import DEFAULT_POLICIES, REPO_ROOT, OpaEngine, PolicyEngine
+from inferfleet.gate.engine import DEFAULT_POLICIES, OpaEngine, PolicyEngine
 from inferfleet.plan.crossguard import plan_from_stack
+from inferfleet.plan.model import FLEET_CONFIG_KEY
 
 EngineFactory = Callable[[], PolicyEngine]
+FleetConfigSource = Callable[[], Any]
 _LEVELS = {"mandatory": EnforcementLevel.MANDATORY, "advisory": EnforcementLevel.ADVISORY}
 
 
@@ -40,17 +45,17 @@ class SharedDecision:
     """Decides a stack once (one OPA query) for all the pack's policies, which Pulumi calls one by one
     (from several analyzer threads: the lock makes the first call decide and the others wait)."""
 
-    def __init__(self, engine_factory: EngineFactory, stacks_dir: Path) -> None:
+    def __init__(self, engine_factory: EngineFactory, fleet_config: FleetConfigSource) -> None:
         self._engine_factory = engine_factory
         self._engine: PolicyEngine | None = None
-        self.stacks_dir = stacks_dir
+        self._fleet_config = fleet_config
         self._decided: dict[str, list[dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
     def violations(self, resources: Sequence[PolicyResource]) -> list[dict[str, Any]]:
         from inferfleet.gate.plan_input import policy_input
 
-        plan = policy_input(plan_from_stack(resources, stacks_dir=self.stacks_dir))
+        plan = policy_input(plan_from_stack(resources, fleet_config=self._fleet_config()))
         key = hashlib.sha256(orjson.dumps(plan, option=orjson.OPT_SORT_KEYS)).hexdigest()
         with self._lock:
             if key not in self._decided:
@@ -71,14 +76,19 @@ class SharedDecision:
         return validate
 
 
+def stack_fleet_config() -> Any:
+    """The validated stack's `inference-fleet:fleet` config (a JSON text), or None when it has none."""
+    return pulumi.runtime.get_config(FLEET_CONFIG_KEY)
+
+
 def stack_policies(
     policies_dir: Path = DEFAULT_POLICIES,
     *,
-    stacks_dir: Path = REPO_ROOT / "stacks",
+    fleet_config: FleetConfigSource = stack_fleet_config,
     engine_factory: EngineFactory | None = None,
 ) -> list[StackValidationPolicy]:
     """One CrossGuard stack policy per Rego rule, all sharing one OPA decision per stack."""
-    decision = SharedDecision(engine_factory or (lambda: OpaEngine.start(policies_dir)), stacks_dir)
+    decision = SharedDecision(engine_factory or (lambda: OpaEngine.start(policies_dir)), fleet_config)
     return [
         StackValidationPolicy(
             name=rule.policy_id.lower(),
