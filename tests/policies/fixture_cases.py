@@ -139,7 +139,7 @@ def container(**changes: Any) -> dict[str, Any]:
             "limits": {"cpu": "8", "memory": "64Gi", "huawei.com/Ascend910": 1},
             "requests": {"cpu": "8", "memory": "64Gi", "huawei.com/Ascend910": 1},
         },
-        "securityContext": {"runAsNonRoot": True, "readOnlyRootFilesystem": True},
+        "securityContext": {"runAsNonRoot": True, "readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False},
     }
     body.update(changes)
     return body
@@ -235,6 +235,13 @@ ALLOWED: dict[str, dict[str, Case]] = {
     "canary": {"next_stage": ([ingress("20", old_weight="5")], {}, set())},
     "protection": {"protected_vpc": ([vpc()], {}, set())},
     "stack_version": {"released": ([], {"stack_version": "2.3.1"}, set())},
+    "stack_bump": {
+        "major_for_replacement": (
+            [],
+            {"stack_version": "2.0.0", "base": {"stack_version": "1.4.2", "implied_bump": "major"}},
+            set(),
+        ),
+    },
 }
 DENIED: dict[str, dict[str, Case]] = {
     "required_tags": {
@@ -267,7 +274,7 @@ DENIED: dict[str, dict[str, Case]] = {
         "tagged_image_as_root": (
             [deployment(containers=[container(image="autoglm:latest", securityContext={})]), pdb()],
             {},
-            {"IF-K8S-001", "IF-K8S-005", "IF-K8S-006"},
+            {"IF-K8S-001", "IF-K8S-005", "IF-K8S-006", "IF-K8S-013"},
         ),
         "unbounded_unprobed": (
             [
@@ -298,6 +305,13 @@ DENIED: dict[str, dict[str, Case]] = {
     "stack_version": {
         "pre_release": ([], {"stack_version": "2.4.0-rc.1"}, {"IF-VER-001"}),
         "build_metadata": ([], {"stack_version": "2.4.0+build.7"}, {"IF-VER-001"}),
+    },
+    "stack_bump": {
+        "replacement_with_minor": (
+            [],
+            {"stack_version": "1.5.0", "base": {"stack_version": "1.4.2", "implied_bump": "major"}},
+            {"IF-VER-002"},
+        ),
     },
 }
 
@@ -557,6 +571,112 @@ DENIED["open_ingress"].update(
             on("aws"),
             {"IF-NET-005"},
         ),
+    }
+)
+
+
+# Pod privilege in every workload kind (the pod spec sits at a different path in each).
+_POD_SPEC_AT = {
+    "kubernetes:apps/v1:DaemonSet": ["spec", "template", "spec"],
+    "kubernetes:apps/v1:StatefulSet": ["spec", "template", "spec"],
+    "kubernetes:batch/v1:Job": ["spec", "template", "spec"],
+    "kubernetes:batch/v1:CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
+    "kubernetes:core/v1:Pod": ["spec"],
+}
+
+
+def workload(type_: str, **pod: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = {"securityContext": {"runAsNonRoot": True}, "containers": [container()], **pod}
+    for key in reversed(_POD_SPEC_AT[type_]):
+        spec = {key: spec}
+    kind = type_.rsplit(":", 1)[-1]
+    inputs = {"metadata": {"name": "autoglm", "namespace": "autoglm"}, **spec}
+    if kind == "StatefulSet":
+        inputs["spec"] |= {"replicas": 2, "serviceName": "autoglm", "selector": {"matchLabels": {"app": "autoglm"}}}
+        inputs["spec"]["template"]["metadata"] = {"labels": {"app": "autoglm"}}
+    return resource(type_, f"autoglm-{kind.lower()}", inputs)
+
+
+def namespace(level: str | None) -> dict[str, Any]:
+    labels = {"pod-security.kubernetes.io/enforce": level} if level else {}
+    return resource(
+        "kubernetes:core/v1:Namespace", "autoglm-namespace", {"metadata": {"name": "autoglm", "labels": labels}}
+    )
+
+
+_ESCALATING = {"runAsNonRoot": True, "readOnlyRootFilesystem": True, "allowPrivilegeEscalation": True}
+ALLOWED["workloads"]["restricted_namespace_and_every_kind"] = (
+    [namespace("restricted"), pdb(), *(workload(kind) for kind in _POD_SPEC_AT)],
+    {},
+    set(),
+)
+DENIED["workloads"].update(
+    {
+        "privileged_daemonset_on_host_root": (
+            [
+                workload(
+                    "kubernetes:apps/v1:DaemonSet",
+                    hostNetwork=True,
+                    hostPID=True,
+                    hostIPC=True,
+                    volumes=[{"name": "host", "hostPath": {"path": "/"}}],
+                    containers=[
+                        container(
+                            securityContext={**_ESCALATING, "privileged": True, "capabilities": {"add": ["SYS_ADMIN"]}}
+                        )
+                    ],
+                )
+            ],
+            {},
+            {"IF-K8S-009", "IF-K8S-010", "IF-K8S-011", "IF-K8S-012", "IF-K8S-013"},
+        ),
+        "cronjob_mounts_docker_socket": (
+            [
+                workload(
+                    "kubernetes:batch/v1:CronJob",
+                    volumes=[{"name": "docker", "hostPath": {"path": "/var/run/docker.sock"}}],
+                )
+            ],
+            {},
+            {"IF-K8S-011"},
+        ),
+        "job_privileged_init_container": (
+            [
+                workload(
+                    "kubernetes:batch/v1:Job",
+                    initContainers=[
+                        container(
+                            name="setup",
+                            securityContext={**_ESCALATING, "allowPrivilegeEscalation": False, "privileged": True},
+                        )
+                    ],
+                )
+            ],
+            {},
+            {"IF-K8S-009"},
+        ),
+        "pod_ephemeral_container_escalates": (
+            [
+                workload(
+                    "kubernetes:core/v1:Pod",
+                    ephemeralContainers=[
+                        {
+                            "name": "debug",
+                            "image": DIGEST,
+                            "securityContext": {**_ESCALATING, "capabilities": {"add": ["NET_ADMIN"]}},
+                        }
+                    ],
+                )
+            ],
+            {},
+            {"IF-K8S-012", "IF-K8S-013"},
+        ),
+        "statefulset_on_host_network": (
+            [workload("kubernetes:apps/v1:StatefulSet", hostNetwork=True), pdb()],
+            {},
+            {"IF-K8S-010"},
+        ),
+        "namespace_not_restricted": ([namespace("baseline")], {}, {"IF-K8S-014"}),
     }
 )
 

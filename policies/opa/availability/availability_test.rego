@@ -19,16 +19,16 @@ plan(env, resources) := {"env": env, "stack": "s", "resources": resources}
 found(result) := {[v.policy_id, v.urn, v.message] | some v in result}
 
 test_allow_two_replicas_with_budget if {
-	availability.deny with input as plan("prod", [deployment(2, {}), pdb("svc", {"app": "svc"})]) == set()
+	availability.deny == set() with input as plan("prod", [deployment(2, {}), pdb("svc", {"app": "svc"})])
 }
 
 test_allow_single_replica_outside_prod if {
-	availability.deny with input as plan("dev", [deployment(1, {})]) == set()
+	availability.deny == set() with input as plan("dev", [deployment(1, {})])
 }
 
 test_allow_single_replica_canary_track if {
 	canary := deployment(1, {"inferfleet.io/canary-stage": "0"})
-	availability.deny with input as plan("prod", [canary, pdb("svc", {"app": "svc"})]) == set()
+	availability.deny == set() with input as plan("prod", [canary, pdb("svc", {"app": "svc"})])
 }
 
 test_deny_one_replica_and_budget_elsewhere if {

@@ -17,15 +17,15 @@ plan(resources) := {"env": "prod", "stack": "s", "resources": resources}
 found(result) := {[v.policy_id, v.urn, v.message] | some v in result}
 
 test_allow_step_of_fifteen if {
-	canary.deny with input as plan([canary_object("20", {"old_inputs": ingress("5")})]) == set()
+	canary.deny == set() with input as plan([canary_object("20", {"old_inputs": ingress("5")})])
 }
 
 test_allow_new_canary_at_five if {
-	canary.deny with input as plan([canary_object("5", {})]) == set()
+	canary.deny == set() with input as plan([canary_object("5", {})])
 }
 
 test_allow_rollback if {
-	canary.deny with input as plan([canary_object("0", {"old_inputs": ingress("100")})]) == set()
+	canary.deny == set() with input as plan([canary_object("0", {"old_inputs": ingress("100")})])
 }
 
 test_deny_jump_from_twenty_to_hundred if {

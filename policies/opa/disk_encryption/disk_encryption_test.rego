@@ -11,7 +11,7 @@ test_allow_encrypted_aws_instance if {
 		"rootBlockDevice": {"encrypted": true},
 		"ebsBlockDevices": [{"deviceName": "/dev/sdb", "encrypted": true}],
 	}}
-	disk_encryption.deny with input as plan([vm]) == set()
+	disk_encryption.deny == set() with input as plan([vm])
 }
 
 test_deny_default_root_volume if {
@@ -40,5 +40,5 @@ test_allow_huawei_kms_key_known_after_apply if {
 		"name": "v",
 		"inputs": {"kmsId": "(known after apply)"},
 	}
-	disk_encryption.deny with input as plan([vol]) == set()
+	disk_encryption.deny == set() with input as plan([vol])
 }

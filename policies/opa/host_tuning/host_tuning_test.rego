@@ -12,11 +12,11 @@ vm(env_user_data) := {
 plan(env, resources) := {"env": env, "stack": "s", "resources": resources}
 
 test_allow_base64_tuned_user_data if {
-	host_tuning.deny with input as plan("prod", [vm(base64.encode(tuned))]) == set()
+	host_tuning.deny == set() with input as plan("prod", [vm(base64.encode(tuned))])
 }
 
 test_allow_untuned_in_staging if {
-	host_tuning.deny with input as plan("staging", [vm("#!/bin/sh\n")]) == set()
+	host_tuning.deny == set() with input as plan("staging", [vm("#!/bin/sh\n")])
 }
 
 test_deny_untuned_prod_gpu_vm if {
@@ -39,5 +39,5 @@ test_allow_eks_node_group_tuned_by_its_launch_template if {
 		"instanceTypes": ["g5.xlarge"],
 		"scalingConfig": {"maxSize": 2},
 	}}
-	host_tuning.deny with input as plan("prod", [lt, ng]) == set()
+	host_tuning.deny == set() with input as plan("prod", [lt, ng])
 }

@@ -12,7 +12,7 @@ gpu_vm(extra) := {
 found(result) := {[v.policy_id, v.urn, v.message] | some v in result}
 
 test_allow_private_gpu_vm if {
-	network_exposure.deny with input as plan([gpu_vm({"internetMaxBandwidthOut": 0})]) == set()
+	network_exposure.deny == set() with input as plan([gpu_vm({"internetMaxBandwidthOut": 0})])
 }
 
 test_allow_public_ip_on_cpu_vm if {
@@ -20,7 +20,7 @@ test_allow_public_ip_on_cpu_vm if {
 		"instanceType": "ecs.c7.large",
 		"internetMaxBandwidthOut": 10,
 	}}
-	network_exposure.deny with input as plan([vm]) == set()
+	network_exposure.deny == set() with input as plan([vm])
 }
 
 test_deny_bandwidth_on_gpu_vm if {
@@ -98,7 +98,7 @@ test_allow_node_group_in_private_subnet if {
 	ng := {"urn": "u:ng", "type": "aws:eks/nodeGroup:NodeGroup", "name": "ng", "dependencies": ["u:s"], "inputs": {
 		"instanceTypes": ["g5.xlarge"],
 	}}
-	network_exposure.deny with input as plan([subnet, ng]) == set()
+	network_exposure.deny == set() with input as plan([subnet, ng])
 }
 
 resource(urn, type, inputs) := {"urn": urn, "type": type, "name": urn, "dependencies": [], "inputs": inputs}

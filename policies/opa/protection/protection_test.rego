@@ -12,11 +12,11 @@ vpc(protect) := {
 plan(env, resources) := {"env": env, "stack": "s", "resources": resources}
 
 test_allow_protected_vpc if {
-	protection.deny with input as plan("prod", [vpc(true)]) == set()
+	protection.deny == set() with input as plan("prod", [vpc(true)])
 }
 
 test_allow_unprotected_outside_prod if {
-	protection.deny with input as plan("staging", [vpc(false)]) == set()
+	protection.deny == set() with input as plan("staging", [vpc(false)])
 }
 
 test_deny_unprotected_prod_vpc if {

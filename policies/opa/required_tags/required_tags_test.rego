@@ -11,12 +11,12 @@ vpc(t) := {"urn": "u:vpc", "type": "huaweicloud:Vpc/vpc:Vpc", "name": "vpc", "in
 found(result) := {[v.policy_id, v.urn, v.message] | some v in result}
 
 test_allow_all_tags if {
-	required_tags.deny with input as plan([vpc(tags)]) == set()
+	required_tags.deny == set() with input as plan([vpc(tags)])
 }
 
 test_allow_untaggable_type if {
 	r := {"urn": "u:rule", "type": "huaweicloud:Vpc/secgroupRule:SecgroupRule", "name": "r", "inputs": {}}
-	required_tags.deny with input as plan([r]) == set()
+	required_tags.deny == set() with input as plan([r])
 }
 
 test_deny_missing_tags if {
@@ -38,13 +38,13 @@ test_allow_aws_provider_default_tags if {
 		"inputs": {"defaultTags": json.marshal({"tags": tags})},
 	}
 	vpc_aws := {"urn": "u:v", "type": "aws:ec2/vpc:Vpc", "name": "v", "inputs": {}, "provider": "u:aws"}
-	required_tags.deny with input as plan([provider, vpc_aws]) == set()
+	required_tags.deny == set() with input as plan([provider, vpc_aws])
 }
 
 test_allow_asg_tag_list if {
 	list := [{"key": k, "value": v, "propagateAtLaunch": true} | some k, v in tags]
 	asg := {"urn": "u:asg", "type": "aws:autoscaling/group:Group", "name": "asg", "inputs": {"tags": list}}
-	required_tags.deny with input as plan([asg]) == set()
+	required_tags.deny == set() with input as plan([asg])
 }
 
 test_deny_tag_disagrees_with_plan if {

@@ -5,11 +5,11 @@ import data.stack_version
 plan(env, version) := {"env": env, "stack": "prod-x", "stack_version": version, "resources": []}
 
 test_allow_released_prod if {
-	stack_version.deny with input as plan("prod", "2.3.1") == set()
+	stack_version.deny == set() with input as plan("prod", "2.3.1")
 }
 
 test_allow_pre_release_in_staging if {
-	stack_version.deny with input as plan("staging", "2.4.0-rc.1") == set()
+	stack_version.deny == set() with input as plan("staging", "2.4.0-rc.1")
 }
 
 test_deny_pre_release_in_prod if {

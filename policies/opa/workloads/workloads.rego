@@ -1,23 +1,23 @@
 # METADATA
 # title: Workloads
-# description: Inference containers on Kubernetes are pinned, bounded, probed and hardened.
+# description: |
+#   Inference containers on Kubernetes are pinned, bounded, probed and hardened, run without host
+#   privileges in every workload kind, in namespaces that enforce the restricted Pod Security level.
 # custom:
-#   version: 1.0.0
+#   version: 2.0.0
 package workloads
 
 import data.lib
 
-# Every container of every workload as {r, c, init} (init containers included).
-containers := [{"r": r, "c": c, "init": kind == "initContainers"} |
-	some r in lib.of_types(data.workloads.pod_spec_paths)
-	path := data.workloads.pod_spec_paths[r.type]
-	some kind in ["containers", "initContainers"]
-	some c in object.get(r.inputs, array.concat(path, [kind]), [])
-]
+# Every container of every workload (lib.pod_spec_paths: Deployment, StatefulSet, DaemonSet, Job,
+# CronJob, Pod, ...) as {r, c, kind}: containers, initContainers and ephemeralContainers.
+containers := lib.containers
 
-pod_spec(r) := object.get(r.inputs, data.workloads.pod_spec_paths[r.type], {})
+pod_spec(r) := lib.pod_spec(r)
 
-_where(x) := sprintf("%s %s container %s", [x.r.type, x.r.name, object.get(x.c, "name", "?")])
+_where(x) := sprintf("%s %s %s %s", [x.r.type, x.r.name, _kind_name[x.kind], object.get(x.c, "name", "?")])
+
+_kind_name := {"containers": "container", "initContainers": "init container", "ephemeralContainers": "ephemeral container"}
 
 # METADATA
 # title: Images pinned by digest
@@ -67,7 +67,7 @@ deny contains v if {
 #   version: 1.0.0
 deny contains v if {
 	some x in containers
-	not x.init
+	x.kind == "containers"
 	missing := {p | some p in ["readinessProbe", "livenessProbe"]; not is_object(x.c[p])}
 	count(missing) > 0
 	detail := sprintf("%s has no %s", [_where(x), concat(" or ", sort(missing))])
@@ -76,7 +76,7 @@ deny contains v if {
 
 # METADATA
 # title: CPU and memory limits
-# description: Every container sets CPU and memory limits.
+# description: Every container and init container sets CPU and memory limits (ephemeral containers cannot).
 # custom:
 #   id: IF-K8S-004
 #   severity: medium
@@ -85,6 +85,7 @@ deny contains v if {
 #   version: 1.0.0
 deny contains v if {
 	some x in containers
+	x.kind != "ephemeralContainers"
 	missing := {k | some k in ["cpu", "memory"]; object.get(x.c, ["resources", "limits", k], null) == null}
 	count(missing) > 0
 	detail := sprintf("%s has no %s limit", [_where(x), concat(" or ", sort(missing))])
@@ -149,4 +150,138 @@ deny contains v if {
 	some [urn, type, name, image] in vm_images
 	not regex.match(data.workloads.digest_pattern, image)
 	v := lib.violation(rego.metadata.rule(), urn, sprintf("%s %s pulls image %q", [type, name, image]))
+}
+
+# METADATA
+# title: No privileged containers
+# description: No container, init container or ephemeral container runs privileged.
+# custom:
+#   id: IF-K8S-009
+#   severity: critical
+#   enforcement: mandatory
+#   remediation: Remove securityContext.privileged; grant the one capability or device the server needs instead.
+#   version: 1.0.0
+deny contains v if {
+	some x in containers
+	_true_or_unreadable(object.get(x.c, ["securityContext", "privileged"], false))
+	v := lib.violation_with(rego.metadata.rule(), x.r.urn, sprintf("%s runs privileged", [_where(x)]), {
+		"container": object.get(x.c, "name", "?"),
+		"kind": x.kind,
+	})
+}
+
+_true_or_unreadable(value) if value in {true, "true"}
+
+_true_or_unreadable(value) if lib.unreadable(value)
+
+# METADATA
+# title: No host namespaces
+# description: No pod shares the node's network, process or IPC namespace (hostNetwork, hostPID, hostIPC).
+# custom:
+#   id: IF-K8S-010
+#   severity: critical
+#   enforcement: mandatory
+#   remediation: Drop hostNetwork, hostPID and hostIPC; expose the server through a Service.
+#   version: 1.0.0
+deny contains v if {
+	some r in lib.workloads
+	shared := {key | some key in ["hostNetwork", "hostPID", "hostIPC"]; _true_or_unreadable(object.get(pod_spec(r), key, false))}
+	count(shared) > 0
+	detail := sprintf("%s %s uses %s", [r.type, r.name, concat(", ", sort(shared))])
+	v := lib.violation_with(rego.metadata.rule(), r.urn, detail, {"host_namespaces": sort(shared)})
+}
+
+# METADATA
+# title: No host paths
+# description: |
+#   No pod mounts a hostPath volume (the node's /, /etc, /proc, the container runtime socket, ...)
+#   other than those listed in data.workloads.allowed_host_paths (none by default). Paths with ".."
+#   or that the plan cannot read are never allowed.
+# custom:
+#   id: IF-K8S-011
+#   severity: critical
+#   enforcement: mandatory
+#   remediation: Use emptyDir, a PersistentVolumeClaim or a ConfigMap; a device plugin gives access to accelerators.
+#   version: 1.0.0
+deny contains v if {
+	some r in lib.workloads
+	some volume in object.get(pod_spec(r), "volumes", [])
+	volume.hostPath
+	path := object.get(volume, ["hostPath", "path"], "")
+	not _allowed_host_path(path)
+	detail := sprintf("%s %s mounts host path %q (volume %s)", [r.type, r.name, path, object.get(volume, "name", "?")])
+	v := lib.violation_with(rego.metadata.rule(), r.urn, detail, {"path": path, "volume": object.get(volume, "name", "?")})
+}
+
+_allowed_host_path(path) if {
+	is_string(path)
+	not contains(path, "..")
+	trim_right(path, "/") in {trim_right(p, "/") | some p in data.workloads.allowed_host_paths}
+}
+
+# METADATA
+# title: No added capabilities
+# description: |
+#   Containers add no Linux capability beyond data.workloads.allowed_capabilities (NET_BIND_SERVICE,
+#   as the restricted Pod Security level allows); SYS_ADMIN, NET_ADMIN, ALL and the like are refused
+#   however they are spelled (case, CAP_ prefix).
+# custom:
+#   id: IF-K8S-012
+#   severity: high
+#   enforcement: mandatory
+#   remediation: Remove the capability from securityContext.capabilities.add; drop ALL instead.
+#   version: 1.0.0
+deny contains v if {
+	some x in containers
+	added := {upper(trim_prefix(upper(sprintf("%v", [c])), "CAP_")) | some c in _added(x.c)}
+	extra := added - {upper(c) | some c in data.workloads.allowed_capabilities}
+	count(extra) > 0
+	detail := sprintf("%s adds capabilities %s", [_where(x), concat(", ", sort(extra))])
+	v := lib.violation_with(rego.metadata.rule(), x.r.urn, detail, {"capabilities": sort(extra)})
+}
+
+_added(c) := added if {
+	added := object.get(c, ["securityContext", "capabilities", "add"], [])
+	is_array(added)
+}
+
+_added(c) := [added] if {
+	added := object.get(c, ["securityContext", "capabilities", "add"], [])
+	not is_array(added)
+}
+
+# METADATA
+# title: No privilege escalation
+# description: Every container sets securityContext.allowPrivilegeEscalation to false (Kubernetes defaults it to true).
+# custom:
+#   id: IF-K8S-013
+#   severity: high
+#   enforcement: mandatory
+#   remediation: Set securityContext.allowPrivilegeEscalation false on every container, init container and ephemeral container.
+#   version: 1.0.0
+deny contains v if {
+	some x in containers
+	object.get(x.c, ["securityContext", "allowPrivilegeEscalation"], true) != false
+	v := lib.violation(rego.metadata.rule(), x.r.urn, sprintf("%s may escalate privileges", [_where(x)]))
+}
+
+# METADATA
+# title: Namespaces enforce the restricted Pod Security level
+# description: |
+#   In the envs listed in data.workloads.pod_security_enforce (prod), every Namespace carries the
+#   label pod-security.kubernetes.io/enforce with the required level (restricted), so the API
+#   server refuses privileged pods that this gate never saw.
+# custom:
+#   id: IF-K8S-014
+#   severity: high
+#   enforcement: mandatory
+#   remediation: Label the namespace pod-security.kubernetes.io/enforce=restricted (the inference_service module does).
+#   version: 1.0.0
+deny contains v if {
+	level := data.workloads.pod_security_enforce[input.env]
+	some r in lib.of_types(["kubernetes:core/v1:Namespace"])
+	found := object.get(r.inputs, ["metadata", "labels", "pod-security.kubernetes.io/enforce"], "none")
+	found != level
+	detail := sprintf("%s %s enforces Pod Security level %q, not %q", [r.type, r.name, found, level])
+	v := lib.violation_with(rego.metadata.rule(), r.urn, detail, {"found": found, "required": level})
 }

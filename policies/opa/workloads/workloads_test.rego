@@ -11,7 +11,7 @@ good := {
 		"limits": {"cpu": "8", "memory": "64Gi", "nvidia.com/gpu": 1},
 		"requests": {"cpu": "8", "memory": "64Gi", "nvidia.com/gpu": 1},
 	},
-	"securityContext": {"readOnlyRootFilesystem": true},
+	"securityContext": {"readOnlyRootFilesystem": true, "allowPrivilegeEscalation": false},
 }
 
 deployment(containers, pod_security) := {"urn": "u:d", "type": "kubernetes:apps/v1:Deployment", "name": "d", "inputs": {
@@ -23,13 +23,13 @@ plan(resources) := {"env": "prod", "stack": "s", "resources": resources}
 found(result) := {[v.policy_id, v.message] | some v in result}
 
 test_allow_hardened_container if {
-	workloads.deny with input as plan([deployment([good], {"runAsNonRoot": true})]) == set()
+	workloads.deny == set() with input as plan([deployment([good], {"runAsNonRoot": true})])
 }
 
 test_deny_tag_and_root if {
 	bad := object.union(object.remove(good, ["securityContext"]), {
 		"image": "repo/server:1.2",
-		"securityContext": {"runAsNonRoot": false},
+		"securityContext": {"runAsNonRoot": false, "allowPrivilegeEscalation": false},
 	})
 	found(workloads.deny) == {
 		[
@@ -51,7 +51,7 @@ test_deny_gpu_request_below_limit_and_no_probes if {
 	bad := object.union(object.remove(good, ["resources", "securityContext"]), {
 		"readinessProbe": null, "livenessProbe": null,
 		"resources": {"limits": {"nvidia.com/gpu": 2}, "requests": {"nvidia.com/gpu": 1}},
-		"securityContext": {"readOnlyRootFilesystem": true, "runAsNonRoot": true},
+		"securityContext": {"readOnlyRootFilesystem": true, "runAsNonRoot": true, "allowPrivilegeEscalation": false},
 	})
 	found(workloads.deny) == {
 		[
@@ -79,7 +79,7 @@ test_allow_init_container_without_probes if {
 	init := object.remove(good, ["readinessProbe", "livenessProbe"])
 	d := deployment([good], {"runAsNonRoot": true})
 	with_init := json.patch(d, [{"op": "add", "path": "/inputs/spec/template/spec/initContainers", "value": [init]}])
-	workloads.deny with input as plan([with_init]) == set()
+	workloads.deny == set() with input as plan([with_init])
 }
 
 vm(script) := {"urn": "u:vm", "type": "huaweicloud:Ecs/instance:Instance", "name": "vm", "dependencies": [], "inputs": {
@@ -88,7 +88,7 @@ vm(script) := {"urn": "u:vm", "type": "huaweicloud:Ecs/instance:Instance", "name
 }}
 
 test_allow_vm_unit_pulling_by_digest if {
-	workloads.deny with input as plan([vm(concat("", ["ExecStartPre=/usr/bin/docker pull ", digest, "\n"]))]) == set()
+	workloads.deny == set() with input as plan([vm(concat("", ["ExecStartPre=/usr/bin/docker pull ", digest, "\n"]))])
 }
 
 test_deny_vm_unit_pulling_a_tag if {
@@ -97,4 +97,114 @@ test_deny_vm_unit_pulling_a_tag if {
 		"IF-VM-001",
 		"VM images pinned by digest: huaweicloud:Ecs/instance:Instance vm pulls image \"repo/server:2.1\"",
 	]} with input as plan([vm(script)])
+}
+
+# Pod privilege, for every workload kind (the pod spec sits at a different path in each).
+pod(type, spec) := {"urn": sprintf("u:%s", [type]), "type": type, "name": "w", "inputs": _at(type, spec)}
+
+_at("kubernetes:core/v1:Pod", spec) := {"spec": spec}
+
+_at("kubernetes:batch/v1:CronJob", spec) := {"spec": {"jobTemplate": {"spec": {"template": {"spec": spec}}}}}
+
+_at(type, spec) := {"spec": {"template": {"spec": spec}}} if not type in {"kubernetes:core/v1:Pod", "kubernetes:batch/v1:CronJob"}
+
+kinds := [
+	"kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet",
+	"kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob", "kubernetes:core/v1:Pod",
+]
+
+hardened_spec := {"securityContext": {"runAsNonRoot": true}, "containers": [good]}
+
+ids(result) := {[v.policy_id, v.urn] | some v in result}
+
+test_allow_hardened_pod_of_every_kind if {
+	workloads.deny == set() with input as plan([pod(kind, hardened_spec) | some kind in kinds])
+}
+
+test_deny_privileged_host_everything_in_every_kind if {
+	evil := object.union(good, {"securityContext": {
+		"privileged": true, "allowPrivilegeEscalation": true, "readOnlyRootFilesystem": true,
+		"capabilities": {"add": ["SYS_ADMIN"]},
+	}})
+	spec := {
+		"securityContext": {"runAsNonRoot": true}, "hostNetwork": true, "hostPID": true, "hostIPC": true,
+		"volumes": [{"name": "root", "hostPath": {"path": "/"}}], "containers": [evil],
+	}
+	ids(workloads.deny) == {[id, sprintf("u:%s", [kind])] |
+		some kind in kinds
+		some id in ["IF-K8S-009", "IF-K8S-010", "IF-K8S-011", "IF-K8S-012", "IF-K8S-013"]
+	} with input as plan([pod(kind, spec) | some kind in kinds])
+}
+
+test_deny_escalation_in_init_and_ephemeral_containers if {
+	spec := object.union(hardened_spec, {
+		"initContainers": [object.union(good, {"name": "init", "securityContext": {"allowPrivilegeEscalation": true}})],
+		"ephemeralContainers": [{
+			"name": "debug", "image": digest,
+			"securityContext": {"readOnlyRootFilesystem": true, "capabilities": {"add": ["cap_net_admin", "ALL"]}},
+		}],
+	})
+	{[v.policy_id, v.message] | some v in workloads.deny} == {
+		["IF-K8S-013", "No privilege escalation: kubernetes:apps/v1:Deployment w init container init may escalate privileges"],
+		[
+			"IF-K8S-013",
+			"No privilege escalation: kubernetes:apps/v1:Deployment w ephemeral container debug may escalate privileges",
+		],
+		[
+			"IF-K8S-012",
+			concat("", [
+				"No added capabilities: kubernetes:apps/v1:Deployment w ephemeral container debug ",
+				"adds capabilities ALL, NET_ADMIN",
+			]),
+		],
+	} with input as plan([pod("kubernetes:apps/v1:Deployment", spec)])
+}
+
+test_deny_sensitive_host_paths if {
+	spec := object.union(hardened_spec, {"volumes": [
+		{"name": "docker", "hostPath": {"path": "/var/run/docker.sock"}},
+		{"name": "etc", "hostPath": {"path": "/etc/"}},
+		{"name": "proc", "hostPath": {"path": "/proc"}},
+		{"name": "cache", "emptyDir": {"sizeLimit": "100Gi"}},
+	]})
+	{v.details.path | some v in workloads.deny} == {"/var/run/docker.sock", "/etc/", "/proc"} with input as plan([pod(
+		"kubernetes:apps/v1:DaemonSet",
+		spec,
+	)])
+}
+
+test_allow_listed_host_path_but_not_by_traversal if {
+	spec := object.union(hardened_spec, {"volumes": [
+		{"name": "models", "hostPath": {"path": "/data/models/"}},
+		{"name": "escape", "hostPath": {"path": "/data/models/../../etc"}},
+	]})
+	{v.details.path | some v in workloads.deny} == {"/data/models/../../etc"} with input as plan([pod(
+		"kubernetes:apps/v1:Deployment",
+		spec,
+	)])
+		with data.workloads.allowed_host_paths as ["/data/models"]
+}
+
+test_allow_net_bind_service if {
+	c := object.union(good, {"securityContext": {"capabilities": {"add": ["NET_BIND_SERVICE"]}}})
+	ok := object.union(c, {"securityContext": {"readOnlyRootFilesystem": true, "allowPrivilegeEscalation": false}})
+	workloads.deny == set() with input as plan([pod(
+		"kubernetes:batch/v1:Job",
+		object.union(hardened_spec, {"containers": [ok]}),
+	)])
+}
+
+namespace(labels) := {"urn": "u:ns", "type": "kubernetes:core/v1:Namespace", "name": "ns", "inputs": {"metadata": {
+	"name": "autoglm",
+	"labels": labels,
+}}}
+
+test_deny_prod_namespace_without_restricted_level if {
+	{[v.policy_id, v.details.found] | some v in workloads.deny} == {["IF-K8S-014", "baseline"]} with input as plan([namespace({"pod-security.kubernetes.io/enforce": "baseline"})])
+	{[v.policy_id, v.details.found] | some v in workloads.deny} == {["IF-K8S-014", "none"]} with input as plan([namespace({})])
+}
+
+test_allow_restricted_namespace_and_any_level_outside_prod if {
+	workloads.deny == set() with input as plan([namespace({"pod-security.kubernetes.io/enforce": "restricted"})])
+	workloads.deny == set() with input as object.union(plan([namespace({})]), {"env": "dev"})
 }
