@@ -12,6 +12,8 @@ BIN         := $(VENV)/bin
 TOOLS       := .tools/bin
 OPA_VERSION := v1.22.2
 OPA         := $(TOOLS)/opa
+ACTIONLINT_VERSION := v1.7.12
+ACTIONLINT  := $(TOOLS)/actionlint
 STACK       ?= prod-cn-south
 OUT         := out
 MODULES     := $(sort $(dir $(wildcard modules/*/pyproject.toml)))
@@ -22,7 +24,7 @@ LIB_PKGS    := lib/hostfiles/inferfleet_hostfiles
 
 .PHONY: bootstrap plan plan-all test lint lint-types bench policies-check clean
 
-bootstrap: $(VENV)/.installed $(OPA) .tools/.system-deps
+bootstrap: $(VENV)/.installed $(OPA) $(ACTIONLINT) .tools/.system-deps
 
 # Reinstall when any distribution's metadata changes.
 $(VENV)/.installed: pyproject.toml $(wildcard modules/*/pyproject.toml) $(foreach lib,$(LIBS),$(lib)/pyproject.toml)
@@ -36,6 +38,12 @@ $(OPA):
 	mkdir -p $(TOOLS)
 	GOBIN=$(abspath $(TOOLS)) GOFLAGS=-mod=mod go install github.com/open-policy-agent/opa@$(OPA_VERSION)
 	$(OPA) version
+
+# actionlint checks the GitHub workflows (tests/ci); built from the Go module proxy like OPA.
+$(ACTIONLINT):
+	mkdir -p $(TOOLS)
+	GOBIN=$(abspath $(TOOLS)) GOFLAGS=-mod=mod go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+	$(ACTIONLINT) --version
 
 # The real cloud-init validates the rendered user-data against its own schema; Graphviz draws topologies.
 .tools/.system-deps:
