@@ -681,6 +681,36 @@ DENIED["workloads"].update(
 )
 
 
+# A canary that declares its stages (as the inference_service module renders it) moves one stage at a time.
+def staged_canary(weight: int, old_weight: int | None, stages: str = "5,20,100") -> dict[str, Any]:
+    def inputs(value: int) -> dict[str, Any]:
+        declared = stages.split(",")
+        index = declared.index(str(value)) if str(value) in declared else 0
+        annotations = {
+            "inferfleet.io/canary-weight": str(value),
+            "inferfleet.io/canary-stage": str(index),
+            "inferfleet.io/canary-stages": stages,
+        }
+        return {"metadata": {"name": "autoglm-canary", "namespace": "autoglm", "annotations": annotations}}
+
+    extra = {"old_inputs": inputs(old_weight)} if old_weight is not None else {}
+    return resource("kubernetes:networking.k8s.io/v1:Ingress", "autoglm-canary", inputs(weight), **extra)
+
+
+ALLOWED["canary"].update(
+    {
+        "first_declared_stage": ([staged_canary(5, None)], {}, set()),
+        "declared_stage_20_to_100": ([staged_canary(100, 20)], {}, set()),
+    }
+)
+DENIED["canary"].update(
+    {
+        "declared_stage_skipped_5_to_100": ([staged_canary(100, 5)], {}, {"IF-CAN-001"}),
+        "stages_not_ending_at_100": ([staged_canary(5, None, stages="5,20,50")], {}, {"IF-CAN-003"}),
+    }
+)
+
+
 def fixtures() -> dict[str, tuple[dict[str, Any], set[str]]]:
     """Fixture path (relative to policies/opa) -> (plan document, the rule ids the gate must raise)."""
     documents: dict[str, tuple[dict[str, Any], set[str]]] = {}
