@@ -6,12 +6,14 @@ from inferfleet_gpu_instance.cloudinit import MARKER_PATH, merge_cloud_config, r
 from inferfleet_gpu_instance.gpu_pool import GpuPool
 from inferfleet_gpu_instance.tuning import (
     BLOCK_ATTRIBUTES,
+    BLOCK_DEVICES,
     DEVICE_CLASSES,
     PROFILE_NAMES,
     PROFILES,
     SYSCTL_KEYS,
     HostTuning,
     TuningError,
+    block_problems,
     resolve_tuning,
     tuning_problems,
 )
@@ -19,6 +21,7 @@ from inferfleet_gpu_instance.userdata import USER_DATA_FIELDS, UserData, build_u
 
 __all__ = [
     "BLOCK_ATTRIBUTES",
+    "BLOCK_DEVICES",
     "DEVICE_CLASSES",
     "MARKER_PATH",
     "PROFILES",
@@ -35,6 +38,7 @@ __all__ = [
     "Offering",
     "TuningError",
     "UserData",
+    "block_problems",
     "build_user_data",
     "load_catalog",
     "merge_cloud_config",

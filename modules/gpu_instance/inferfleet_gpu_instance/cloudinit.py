@@ -18,7 +18,13 @@ from typing import Any
 
 import yaml
 
-from inferfleet_gpu_instance.tuning import BLOCK_ATTRIBUTES, HostTuning, sysctl_text
+from inferfleet_gpu_instance.tuning import BLOCK_ATTRIBUTES, BLOCK_DEVICES, HostTuning, sysctl_text
+from inferfleet_gpu_instance.tuning_check import (
+    HOST_TUNING_PATH,
+    HOST_TUNING_UNIT,
+    host_tuning_script,
+    host_tuning_unit,
+)
 
 CLOUD_CONFIG_HEADER = "#cloud-config"
 MARKER_PATH = "/etc/inferfleet/host-tuning"
@@ -29,11 +35,6 @@ UDEV_RULES_PATH = "/etc/udev/rules.d/60-inferfleet-block.rules"
 RUNTIME_CHECK_PATH = "/usr/local/sbin/inferfleet-runtime-check"
 RUNTIME_CHECK_UNIT = "inferfleet-runtime-check.service"
 
-_DEVICE_MATCH = {
-    "nvme": 'KERNEL=="nvme[0-9]*n[0-9]*"',
-    "virtio": 'KERNEL=="vd[a-z]*"',
-}
-"""udev match of each device class's whole disks (partitions carry no queue attributes)."""
 
 _RUNTIME_CHECKS: dict[str, tuple[tuple[str, str], ...]] = {
     "nvidia": (
@@ -59,7 +60,7 @@ def host_cloud_config(tuning: HostTuning, family: str) -> dict[str, Any]:
         assignments = ", ".join(f'ATTR{{queue/{name}}}="{getattr(settings, name)}"' for name in BLOCK_ATTRIBUTES)
         udev_lines.append(
             f'ACTION=="add|change", SUBSYSTEM=="block", ENV{{DEVTYPE}}=="disk", '
-            f"{_DEVICE_MATCH[device_class]}, {assignments}"
+            f'KERNEL=="{BLOCK_DEVICES[device_class].kernel_glob}", {assignments}'
         )
     header = f"# Managed by inferfleet (profile {tuning.profile}); edits are overwritten on the next apply.\n"
     return {
@@ -70,6 +71,8 @@ def host_cloud_config(tuning: HostTuning, family: str) -> dict[str, Any]:
             _file(RUNTIME_CHECK_PATH, _runtime_check_script(family), permissions="0755"),
             _file(f"/etc/systemd/system/{RUNTIME_CHECK_UNIT}", _runtime_check_unit()),
             _file(MARKER_PATH, f"profile={tuning.profile}\nsha256={tuning.digest()}\n"),
+            _file(HOST_TUNING_PATH, host_tuning_script(tuning, SYSCTL_PATH), permissions="0755"),
+            _file(f"/etc/systemd/system/{HOST_TUNING_UNIT}", host_tuning_unit()),
         ],
         "runcmd": [
             ["modprobe", "tcp_bbr"],
@@ -80,6 +83,9 @@ def host_cloud_config(tuning: HostTuning, family: str) -> dict[str, Any]:
             ["systemctl", "enable", RUNTIME_CHECK_UNIT],
             # Queued, not awaited: drivers installed by a cluster add-on may come after this script.
             ["systemctl", "start", "--no-block", RUNTIME_CHECK_UNIT],
+            # The default qdisc for the NICs already up, then the check of every tuned value; at every boot.
+            ["systemctl", "enable", HOST_TUNING_UNIT],
+            ["systemctl", "start", "--no-block", HOST_TUNING_UNIT],
         ],
     }
 

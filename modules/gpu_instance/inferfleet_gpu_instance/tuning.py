@@ -2,7 +2,9 @@
 
 A profile (`default`, `high-bdp`, `edge`) is a complete set of values; a stack overrides any of
 them by key. :func:`resolve_tuning` merges and validates (known keys, types, ranges, and the
-relations between values such as a buffer maximum not below its default).
+relations between values such as a buffer maximum not below its default). Block-queue values are
+checked against what the kernel accepts for the scheduler and device class (:data:`BLOCK_DEVICES`):
+a value the kernel refuses would leave the udev rule silently unapplied.
 """
 
 from __future__ import annotations
@@ -21,6 +23,37 @@ SysctlValue = int | str | tuple[int, ...]
 PROFILE_NAMES = ("default", "high-bdp", "edge")
 DEVICE_CLASSES = ("nvme", "virtio")
 SCHEDULERS = ("none", "mq-deadline", "kyber", "bfq")
+
+BLKDEV_MIN_RQ = 4
+"""Smallest nr_requests (block/blk-sysfs.c raises a smaller value to it: it would not apply as written)."""
+MAX_SCHED_RQ = 2048
+"""Largest nr_requests under an I/O scheduler (mq-deadline, kyber, bfq): the scheduler's tags grow up to
+16 x BLKDEV_DEFAULT_RQ (block/blk-mq.c, blk_mq_tag_update_depth); above it the write fails with EINVAL."""
+MAX_READ_AHEAD_KB = 65536
+"""inferfleet's bound on read_ahead_kb (64 MiB). The kernel stores any value (it only converts it to pages);
+larger windows only waste page cache on model files read once."""
+
+
+@dataclass(frozen=True)
+class BlockDevice:
+    """A device class: how udev and sysfs name its whole disks, and the queue depth its driver gives."""
+
+    kernel_glob: str
+    """Kernel names of the class's whole disks (a udev KERNEL== match and a /sys/block glob alike)."""
+    hardware_queue_depth: int
+    """Tags of the device's hardware queues with the driver's defaults. Without a scheduler (`none`) the
+    kernel only shrinks those tags: nr_requests above this depth fails with EINVAL."""
+
+
+BLOCK_DEVICES: dict[str, BlockDevice] = {
+    # drivers/nvme/host/pci.c: io_queue_depth defaults to 1024 (capped by the controller's CAP.MQES + 1),
+    # and the tag set keeps one ring slot free: 1023 tags per hardware queue.
+    "nvme": BlockDevice(kernel_glob="nvme[0-9]*n[0-9]*", hardware_queue_depth=1023),
+    # drivers/block/virtio_blk.c: the depth is the virtqueue size (QEMU/KVM clouds give 128 or 256;
+    # 128 is the smaller) unless the virtblk.queue_depth module parameter says otherwise.
+    "virtio": BlockDevice(kernel_glob="vd[a-z]*", hardware_queue_depth=128),
+}
+"""The device classes a profile tunes; the boot-time check reports a value a particular device refused."""
 
 _INT_MAX = 2**31 - 1
 
@@ -63,7 +96,7 @@ SYSCTL_KEYS: dict[str, SysctlKey] = {
 BLOCK_ATTRIBUTES = ("scheduler", "nr_requests", "read_ahead_kb")
 """The queue attributes set per device class (udev `ATTR{queue/<name>}`), in the order udev must apply them."""
 
-_BLOCK_RANGES = {"nr_requests": (4, 65536), "read_ahead_kb": (0, 65536)}
+_BLOCK_RANGES = {"nr_requests": (BLKDEV_MIN_RQ, MAX_SCHED_RQ), "read_ahead_kb": (0, MAX_READ_AHEAD_KB)}
 
 _BUFFER_PAIRS = (("net.core.rmem_max", "net.core.rmem_default"), ("net.core.wmem_max", "net.core.wmem_default"))
 
@@ -149,7 +182,8 @@ PROFILES: dict[str, HostTuning] = {
             "net.ipv4.tcp_notsent_lowat": 131072,
         },
         block={
-            "nvme": BlockSettings(scheduler="none", nr_requests=2047, read_ahead_kb=2048),
+            # Without a scheduler nr_requests cannot exceed the NVMe hardware queue depth (1023 tags).
+            "nvme": BlockSettings(scheduler="none", nr_requests=1023, read_ahead_kb=2048),
             "virtio": BlockSettings(scheduler="mq-deadline", nr_requests=512, read_ahead_kb=4096),
         },
     ),
@@ -233,6 +267,12 @@ def resolve_tuning(
             else:
                 merged[attribute] = raw
         settings[device_class] = BlockSettings(**merged)
+    for device_class, device_settings in settings.items():
+        if not any(found[:2] == ("block", device_class) for found, _ in problems):
+            problems.extend(
+                (("block", device_class, attribute), message)
+                for attribute, message in block_problems(device_class, device_settings)
+            )
     if problems:
         raise TuningError(problems)
     return HostTuning(profile=profile, sysctl=values, block=settings)
@@ -295,6 +335,26 @@ def _block_problem(attribute: str, raw: Scalar) -> str | None:
     if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= high:
         return f"{raw!r} is not an integer in [{low}, {high}]"
     return None
+
+
+def nr_requests_limit(device_class: str, scheduler: str) -> int:
+    """The largest nr_requests the kernel accepts on the class's devices under `scheduler`."""
+    if scheduler == "none":
+        return BLOCK_DEVICES[device_class].hardware_queue_depth
+    return MAX_SCHED_RQ
+
+
+def block_problems(device_class: str, settings: BlockSettings) -> list[tuple[str, str]]:
+    """(attribute, why the kernel would refuse it) for each queue value of `settings` on the class's devices."""
+    limit = nr_requests_limit(device_class, settings.scheduler)
+    if settings.nr_requests > limit:
+        why = (
+            f"without a scheduler the kernel refuses more than the hardware queue depth ({limit} on {device_class})"
+            if settings.scheduler == "none"
+            else f"the kernel refuses more than {limit} under an I/O scheduler ({settings.scheduler})"
+        )
+        return [("nr_requests", f"{settings.nr_requests} is above {limit}: {why}")]
+    return []
 
 
 def sysctl_text(value: SysctlValue) -> str:

@@ -6,6 +6,13 @@ from typing import Any
 
 import pytest
 from inferfleet_gpu_instance import PROFILES, TuningError, resolve_tuning, tuning_problems
+from inferfleet_gpu_instance.tuning import (
+    BLKDEV_MIN_RQ,
+    BLOCK_DEVICES,
+    MAX_SCHED_RQ,
+    block_problems,
+    nr_requests_limit,
+)
 
 
 def test_profiles_carry_bbr_fq_and_ordered_buffers() -> None:
@@ -51,7 +58,20 @@ def test_overrides_replace_single_values_and_change_the_hash() -> None:
         ({}, {"sata": {"scheduler": "none"}}, ("block", "sata"), "unknown device class"),
         ({}, {"nvme": {"rotational": 0}}, ("block", "nvme", "rotational"), "not a known udev queue attribute"),
         ({}, {"virtio": {"scheduler": "cfq"}}, ("block", "virtio", "scheduler"), "not one of none, mq-deadline"),
-        ({}, {"nvme": {"nr_requests": 1}}, ("block", "nvme", "nr_requests"), "not an integer in [4, 65536]"),
+        ({}, {"nvme": {"nr_requests": 1}}, ("block", "nvme", "nr_requests"), "not an integer in [4, 2048]"),
+        ({}, {"nvme": {"nr_requests": 2047}}, ("block", "nvme", "nr_requests"), "above 1023: without a scheduler"),
+        (
+            {},
+            {"virtio": {"scheduler": "none"}},
+            ("block", "virtio", "nr_requests"),
+            "256 is above 128: without a scheduler the kernel refuses more than the hardware queue depth",
+        ),
+        (
+            {},
+            {"nvme": {"scheduler": "kyber", "nr_requests": 4096}},
+            ("block", "nvme", "nr_requests"),
+            "not an integer in [4, 2048]",
+        ),
     ],
 )
 def test_bad_overrides_are_located(
@@ -66,3 +86,24 @@ def test_bad_overrides_are_located(
 
 def test_unknown_profile() -> None:
     assert tuning_problems("turbo") == [(("profile",), "unknown profile 'turbo' (known: default, high-bdp, edge)")]
+
+
+def test_every_profile_holds_only_values_the_kernel_accepts() -> None:
+    for name, profile in PROFILES.items():
+        for device_class, settings in profile.block.items():
+            assert block_problems(device_class, settings) == [], (name, device_class)
+            assert settings.nr_requests <= nr_requests_limit(device_class, settings.scheduler)
+            assert settings.nr_requests >= BLKDEV_MIN_RQ
+
+
+def test_high_bdp_nvme_queue_fits_the_hardware_depth_without_a_scheduler() -> None:
+    """The regression: 2047 requests with scheduler none is above NVMe's 1023 tags, so the udev write failed."""
+    nvme = PROFILES["high-bdp"].block["nvme"]
+    assert (nvme.scheduler, nvme.nr_requests) == ("none", 1023)
+
+
+def test_a_scheduler_lifts_the_limit_to_the_scheduler_tags() -> None:
+    tuned = resolve_tuning("high-bdp", {}, {"nvme": {"scheduler": "mq-deadline", "nr_requests": 2048}})
+    assert tuned.block["nvme"].nr_requests == MAX_SCHED_RQ
+    assert nr_requests_limit("nvme", "none") == BLOCK_DEVICES["nvme"].hardware_queue_depth == 1023
+    assert nr_requests_limit("virtio", "bfq") == 2048
