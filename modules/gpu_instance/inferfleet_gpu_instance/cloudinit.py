@@ -9,14 +9,13 @@ as a MIME multipart part, the form EKS merges with its own bootstrap.
 from __future__ import annotations
 
 import base64
-import shlex
 from collections.abc import Mapping
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from pathlib import PurePosixPath
 from typing import Any
 
-import yaml
+from inferfleet_hostfiles import cloud_config, shell_word
 
 from inferfleet_gpu_instance.tuning import BLOCK_ATTRIBUTES, BLOCK_DEVICES, HostTuning, sysctl_text
 from inferfleet_gpu_instance.tuning_check import (
@@ -26,7 +25,6 @@ from inferfleet_gpu_instance.tuning_check import (
     host_tuning_unit,
 )
 
-CLOUD_CONFIG_HEADER = "#cloud-config"
 MARKER_PATH = "/etc/inferfleet/host-tuning"
 """Marker file recording the applied profile and the hash of its values (policies look for it)."""
 SYSCTL_PATH = "/etc/sysctl.d/60-inferfleet.conf"
@@ -141,21 +139,8 @@ def merge_cloud_config(base: Mapping[str, Any], *extras: Mapping[str, Any]) -> d
 
 
 def render_cloud_config(config: Mapping[str, Any]) -> str:
-    """`#cloud-config` YAML, keys in a stable order."""
-    body = yaml.dump(dict(config), Dumper=_LiteralDumper, sort_keys=False, default_flow_style=False, width=1000)
-    return f"{CLOUD_CONFIG_HEADER}\n{body}"
-
-
-class _LiteralDumper(yaml.SafeDumper):
-    """Multi-line strings (file contents) as `|` blocks, so reviewers read them as the files they are."""
-
-
-def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in text and not any(line != line.rstrip() for line in text.splitlines()) else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
-
-
-_LiteralDumper.add_representer(str, _represent_text)
+    """`#cloud-config` YAML through the emitter (inferfleet-hostfiles), keys in a stable order."""
+    return cloud_config(config)
 
 
 def render_shell_script(config: Mapping[str, Any]) -> str:
@@ -173,22 +158,23 @@ def render_shell_script(config: Mapping[str, Any]) -> str:
     ]
     for entry in config.get("write_files", []):
         path = PurePosixPath(entry["path"])
-        target = f'"$root"{shlex.quote(str(path))}'
+        target = f'"$root"{shell_word(str(path))}'
         content = str(entry.get("content", ""))
-        lines.append(f'install -d -m 0755 "$root"{shlex.quote(str(path.parent))}')
-        if _HEREDOC_END in content.splitlines() or not content.endswith("\n"):
+        lines.append(f'install -d -m 0755 "$root"{shell_word(str(path.parent))}')
+        if _HEREDOC_END in content.splitlines() or not content.endswith("\n") or "\0" in content:
             encoded = base64.b64encode(content.encode()).decode()
             lines.append(f"echo {encoded} | base64 -d > {target}")
         else:
             # A quoted here-document is copied byte for byte and stays readable in review.
             lines.append(f"cat > {target} <<'{_HEREDOC_END}'\n{content}{_HEREDOC_END}")
-        lines.append(f"chmod {entry.get('permissions', '0644')} {target}")
+        lines.append(f"chmod {shell_word(str(entry.get('permissions', '0644')))} {target}")
         if "owner" in entry:
-            lines.append(f"chown {shlex.quote(entry['owner'])} {target}")
+            lines.append(f"chown {shell_word(entry['owner'])} {target}")
     lines += ["set +e", "failed=0"]
     for command in config.get("runcmd", []):
-        text = command if isinstance(command, str) else shlex.join(str(part) for part in command)
-        lines.append(f"if ! {text}; then echo {shlex.quote(f'inferfleet: failed: {text}')} >&2; failed=1; fi")
+        # A list is argv (each word quoted); a string is a shell command by cloud-init's own rule.
+        text = command if isinstance(command, str) else " ".join(shell_word(str(part)) for part in command)
+        lines.append(f"if ! {text}; then echo {shell_word(f'inferfleet: failed: {text}')} >&2; failed=1; fi")
     lines.append('exit "$failed"')
     return "\n".join(lines) + "\n"
 

@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+import pulumi
+
 from inferfleet_inference_service.clouds import CLOUDS
 
 AcceleratorFamily = Literal["nvidia", "ascend"]
@@ -16,12 +18,18 @@ SettingValue = str | int | float | bool
 
 ACCELERATOR_FAMILIES: tuple[str, ...] = ("nvidia", "ascend")
 
-_DIGEST_IMAGE = re.compile(r"^[a-z0-9]+([._/:-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[0-9a-f]{64}$")
-_DNS_LABEL = re.compile(r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
-_SECRET_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
-_METRIC = re.compile(r"^[a-z_:][a-z0-9_:]*$")
+# Every pattern is matched with fullmatch: `$` would also match before a final newline.
+_DIGEST_IMAGE = re.compile(r"[a-z0-9]+([._/:-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[0-9a-f]{64}")
+_DNS_LABEL = re.compile(r"[a-z]([a-z0-9-]{0,61}[a-z0-9])?")
+_SECRET_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_QUANTITY = re.compile(r"[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?")
+_METRIC = re.compile(r"[a-z_:][a-z0-9_:]*")
+_PATH = re.compile(r"/[^\x00-\x1f\x7f]*")
+"""An absolute path without control characters (a line break would end the line it is written on)."""
+_CREDENTIAL_ENDINGS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "CREDENTIALS", "APIKEY", "ACCESSKEY")
+_CREDENTIAL_WORDS = frozenset({"KEY", "PWD", "PASS"})
+"""Words of a setting name that mark a credential; such a value belongs in `secrets`, never in a plan."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,6 +48,13 @@ class ModelServerArgs:
     extra: Mapping[str, SettingValue] = field(
         default_factory=dict,
         metadata={"doc": "Free-form extra settings, passed as upper-cased environment variables. Default: none."},
+    )
+    secrets: Mapping[str, pulumi.Input[str]] = field(
+        default_factory=dict,
+        metadata={
+            "doc": "Environment variables holding credentials (e.g. HF_TOKEN), values as Pulumi secrets: a "
+            "Kubernetes Secret, or a root-only (0600) env file on a VM; never in a ConfigMap or a plan. Default: none."
+        },
     )
 
 
@@ -160,7 +175,7 @@ class VmServiceArgs:
 
 def validate_image(image: str, *, field_name: str = "image") -> None:
     """An image must be pinned by digest; a tag can move under a running fleet."""
-    if not _DIGEST_IMAGE.match(image):
+    if not _DIGEST_IMAGE.fullmatch(image):
         if "@sha256:" in image:
             raise ValueError(f"{field_name}: {image!r} has a malformed digest (expected @sha256: and 64 hex digits)")
         raise ValueError(f"{field_name}: {image!r} is not pinned by digest (expected repo@sha256:<64 hex digits>)")
@@ -171,20 +186,25 @@ def validate_server(server: ModelServerArgs) -> None:
         raise ValueError("server.model_name: must not be empty")
     if not 1 <= server.port <= 65535:
         raise ValueError(f"server.port: {server.port} is not a port (1-65535)")
+    if any(not character.isprintable() for character in server.model_name):
+        raise ValueError(f"server.model_name: {server.model_name!r} must not hold control characters")
     for name in ("model_path", "health_path"):
         value = getattr(server, name)
-        if not value.startswith("/"):
-            raise ValueError(f"server.{name}: {value!r} must be an absolute path")
+        if not _PATH.fullmatch(value):
+            raise ValueError(f"server.{name}: {value!r} must be an absolute path without control characters")
     if server.max_batch_size < 1:
         raise ValueError(f"server.max_batch_size: {server.max_batch_size} must be at least 1")
     if server.max_sequence_length < 1:
         raise ValueError(f"server.max_sequence_length: {server.max_sequence_length} must be at least 1")
-    bad = sorted(key for key in server.extra if not _ENV_NAME.match(key))
+    bad = sorted(key for key in server.extra if not _ENV_NAME.fullmatch(key))
     if bad:
         raise ValueError(f"server.extra: {bad} are not environment-variable names")
     problem = extra_settings_problem(server.extra)
     if problem:
         raise ValueError(f"server.extra: {problem}")
+    problem = secret_names_problem(list(server.secrets), list(server.extra))
+    if problem:
+        raise ValueError(f"server.secrets: {problem}")
 
 
 def extra_settings_problem(extra: Mapping[str, SettingValue]) -> str | None:
@@ -198,6 +218,31 @@ def extra_settings_problem(extra: Mapping[str, SettingValue]) -> str | None:
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         return f"{repeated} are given more than once (names are upper-cased)"
+    credentials = sorted(key for key in extra if looks_like_credential(key))
+    if credentials:
+        return (
+            f"{credentials} look like credentials; a setting's value is written in the plan, the ConfigMap and the "
+            "VM's user data: give it in `secrets` (a Pulumi secret config key) instead"
+        )
+    return None
+
+
+def looks_like_credential(name: str) -> bool:
+    """Whether a variable name says it holds a credential: HF_TOKEN, API_KEY, DB_PASSWORD, HFTOKEN (not MAX_TOKENS)."""
+    words = name.upper().split("_")
+    return any(word.endswith(_CREDENTIAL_ENDINGS) or word in _CREDENTIAL_WORDS for word in words)
+
+
+def secret_names_problem(secrets: Sequence[str], extra: Sequence[str]) -> str | None:
+    """Why secret names cannot be environment variables beside the settings, if they cannot."""
+    from inferfleet_inference_service.container import reserved_settings
+
+    bad = sorted(name for name in secrets if not _ENV_NAME.fullmatch(name))
+    if bad:
+        return f"{bad} are not environment-variable names ([A-Za-z_][A-Za-z0-9_]*)"
+    taken = sorted(set(secrets) & (reserved_settings() | {key.upper() for key in extra}))
+    if taken:
+        return f"{taken} are also settings (typed or extra); a variable has one source"
     return None
 
 
@@ -246,7 +291,7 @@ def validate_autoscaling(autoscaling: AutoscalingArgs, *, min_available: int) ->
         raise ValueError(f"autoscaling.cpu_utilization: {autoscaling.cpu_utilization} must lie in 1-100")
     if (autoscaling.custom_metric is None) != (autoscaling.custom_target is None):
         raise ValueError("autoscaling.custom_metric: custom_metric and custom_target go together")
-    if autoscaling.custom_metric is not None and not _METRIC.match(autoscaling.custom_metric):
+    if autoscaling.custom_metric is not None and not _METRIC.fullmatch(autoscaling.custom_metric):
         raise ValueError(f"autoscaling.custom_metric: {autoscaling.custom_metric!r} is not a metric name")
     if autoscaling.custom_target is not None and autoscaling.custom_target <= 0:
         raise ValueError(f"autoscaling.custom_target: {autoscaling.custom_target} must be positive")
@@ -254,12 +299,12 @@ def validate_autoscaling(autoscaling: AutoscalingArgs, *, min_available: int) ->
 
 def validate_inference_service(args: InferenceServiceArgs) -> None:
     """Every way the Kubernetes target's inputs can be wrong, checked before any object is registered."""
-    if not _DNS_LABEL.match(args.namespace):
+    if not _DNS_LABEL.fullmatch(args.namespace):
         raise ValueError(f"namespace: {args.namespace!r} is not a DNS label")
     if args.cloud is not None and args.cloud not in CLOUDS:
         raise ValueError(f"cloud: {args.cloud!r} is not one of {sorted(CLOUDS)}")
     for secret in args.image_pull_secrets or ():
-        if not _SECRET_NAME.match(secret):
+        if not _SECRET_NAME.fullmatch(secret):
             raise ValueError(f"image_pull_secrets: {secret!r} is not a Secret name")
     validate_image(args.image)
     validate_server(args.server)
@@ -275,7 +320,7 @@ def validate_inference_service(args: InferenceServiceArgs) -> None:
         )
     for name in ("cpu", "memory"):
         value = getattr(args, name)
-        if not _QUANTITY.match(value):
+        if not _QUANTITY.fullmatch(value):
             raise ValueError(f"{name}: {value!r} is not a Kubernetes quantity")
     if args.autoscaling is not None:
         validate_autoscaling(args.autoscaling, min_available=args.min_available)
@@ -292,7 +337,7 @@ def validate_inference_service(args: InferenceServiceArgs) -> None:
 
 def validate_vm_service(args: VmServiceArgs) -> None:
     """Every way the VM target's inputs can be wrong."""
-    if not _DNS_LABEL.match(args.name):
+    if not _DNS_LABEL.fullmatch(args.name):
         raise ValueError(f"name: {args.name!r} is not a DNS label")
     validate_image(args.image)
     validate_server(args.server)
@@ -301,5 +346,5 @@ def validate_vm_service(args: VmServiceArgs) -> None:
         raise ValueError(f"startup_timeout_seconds: {args.startup_timeout_seconds} must be at least 10")
     if args.shm_gib < 1:
         raise ValueError(f"shm_gib: {args.shm_gib} must be at least 1")
-    if not args.cache_dir.startswith("/"):
-        raise ValueError(f"cache_dir: {args.cache_dir!r} must be an absolute path")
+    if not _PATH.fullmatch(args.cache_dir):
+        raise ValueError(f"cache_dir: {args.cache_dir!r} must be an absolute path without control characters")

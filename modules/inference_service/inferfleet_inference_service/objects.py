@@ -121,7 +121,10 @@ def _deployment(
         "image": image,
         "imagePullPolicy": "IfNotPresent",
         "ports": [{"name": PORT_NAME, "containerPort": server.port, "protocol": "TCP"}],
-        "envFrom": [{"configMapRef": {"name": f"{service}-settings"}}],
+        "envFrom": [
+            {"configMapRef": {"name": f"{service}-settings"}},
+            *([{"secretRef": {"name": f"{service}-secrets"}}] if server.secrets else []),
+        ],
         "resources": {"requests": dict(resources), "limits": dict(resources)},
         "startupProbe": {
             **probe,
@@ -280,6 +283,21 @@ def _autoscaler(name: str, namespace: str, labels: Mapping[str, str], scaling: A
     }
 
 
+def _secret(name: str, args: InferenceServiceArgs, labels: Mapping[str, str]) -> list[ServiceObject]:
+    """The server's secrets as a Secret (never the ConfigMap); values stay Pulumi secrets, masked in plans."""
+    secrets = args.server.secrets
+    if not secrets:
+        return []
+    manifest = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": _metadata(f"{name}-secrets", args.namespace, labels),
+        "type": "Opaque",
+        "stringData": {key: secrets[key] for key in sorted(secrets)},
+    }
+    return [ServiceObject("secrets", manifest)]
+
+
 def resolved_autoscaling(args: InferenceServiceArgs) -> AutoscalingArgs:
     if args.autoscaling is not None:
         return args.autoscaling
@@ -316,6 +334,7 @@ def service_objects(name: str, args: InferenceServiceArgs) -> list[ServiceObject
                 "data": settings,
             },
         ),
+        *_secret(name, args, {**tag_labels, **app}),
         ServiceObject(
             "deployment",
             _deployment(

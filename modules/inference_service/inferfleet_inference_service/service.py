@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -19,10 +20,15 @@ def _typed(resource: Callable[..., pulumi.CustomResource]) -> _Register:
     """Register a built-in kind through its typed class: the SDK checks every field name."""
 
     def register(name: str, manifest: Manifest, opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
-        fields = {key: value for key, value in manifest.items() if key not in ("apiVersion", "kind")}
+        # The typed classes take the API's camelCase fields in snake case (stringData -> string_data).
+        fields = {_snake(key): value for key, value in manifest.items() if key not in ("apiVersion", "kind")}
         return resource(name, opts=opts, **fields)
 
     return register
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def _custom(name: str, manifest: Manifest, opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
@@ -39,6 +45,7 @@ def _custom(name: str, manifest: Manifest, opts: pulumi.ResourceOptions) -> pulu
 _KINDS: dict[str, _Register] = {
     "Namespace": _typed(k8s.core.v1.Namespace),
     "ConfigMap": _typed(k8s.core.v1.ConfigMap),
+    "Secret": _typed(k8s.core.v1.Secret),
     "Service": _typed(k8s.core.v1.Service),
     "Deployment": _typed(k8s.apps.v1.Deployment),
     "HorizontalPodAutoscaler": _typed(k8s.autoscaling.v2.HorizontalPodAutoscaler),

@@ -2,15 +2,19 @@
 
 The GPU pool merges these parts (`write_files`, `runcmd`) into its instances' cloud-init after
 the host tuning. The server runs with the settings of :func:`server_environment` (also the
-Kubernetes ConfigMap), the accelerator flags of its family, a restart policy, and a health
-timer that restarts the unit when the health endpoint keeps failing after the start period.
+Kubernetes ConfigMap), its secrets from a root-only env file (on Kubernetes: a Secret), the
+accelerator flags of its family, a restart policy, and a health timer that restarts the unit
+when the health endpoint keeps failing after the start period. Every file is written by the
+writer of its format (inferfleet-hostfiles), so no value becomes a line, a key or a command.
 """
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import replace
 from typing import Any
+
+import pulumi
+from inferfleet_hostfiles import Command, environment_file, shell_script, unit_file
 
 from inferfleet_inference_service.args import VmServiceArgs, validate_vm_service
 from inferfleet_inference_service.container import (
@@ -49,12 +53,17 @@ def _accelerator_flags(args: VmServiceArgs) -> list[str]:
 
 
 def docker_run_command(args: VmServiceArgs) -> list[str]:
-    """The container's command line, hardened like the Kubernetes pod (non-root, read-only root, no capabilities)."""
+    """The container's command line, hardened like the Kubernetes pod (non-root, read-only root, no capabilities).
+
+    The settings and secrets reach the container by name only (`--env NAME`): docker copies each
+    value from its own environment, which systemd loads from the env files (EnvironmentFile=).
+    """
     name = f"inferfleet-{args.name}"
     port = args.server.port
+    names = [*_settings(args), *sorted(args.server.secrets)]
     return [
         DOCKER, "run", "--rm", "--name", name,
-        "--env-file", f"{ENV_DIR}/{args.name}.env",
+        *(flag for variable in names for flag in ("--env", variable)),
         "--user", f"{RUN_AS_USER}:{RUN_AS_USER}",
         "--read-only",
         "--cap-drop", "ALL",
@@ -68,57 +77,67 @@ def docker_run_command(args: VmServiceArgs) -> list[str]:
     ]  # fmt: skip
 
 
+def env_path(service: str) -> str:
+    return f"{ENV_DIR}/{service}.env"
+
+
+def secrets_path(service: str) -> str:
+    """The root-only (0600) env file of the service's secrets."""
+    return f"{ENV_DIR}/{service}.secrets.env"
+
+
 def _unit(args: VmServiceArgs) -> str:
     name = f"inferfleet-{args.name}"
-    run = shlex.join(docker_run_command(args))
-    return "\n".join(
-        [
-            "[Unit]",
-            f"Description=inferfleet model server {args.name} ({args.server.model_name})",
-            "After=network-online.target docker.service",
-            "Wants=network-online.target",
-            "Requires=docker.service",
-            # Never give up restarting: a GPU host exists to run this server.
-            "StartLimitIntervalSec=0",
-            "",
-            "[Service]",
-            "Type=simple",
-            "Restart=always",
-            "RestartSec=10",
-            "TimeoutStartSec=0",
-            f"ExecStartPre=/bin/sh -c {shlex.quote(FAMILIES[args.accelerator.family].smi + ' >/dev/null')}",
-            f"ExecStartPre=/usr/bin/install -d -o {RUN_AS_USER} -g {RUN_AS_USER} {args.cache_dir}/{args.name}/cache",
-            f"ExecStartPre=-{DOCKER} rm --force {name}",
-            f"ExecStartPre={DOCKER} pull {args.image}",
-            f"ExecStart={run}",
-            f"ExecStop={DOCKER} stop --time 30 {name}",
-            "",
-            "[Install]",
-            "WantedBy=multi-user.target",
-            "",
-        ]
+    cache = f"{args.cache_dir}/{args.name}/cache"
+    env_files = [env_path(args.name), *([secrets_path(args.name)] if args.server.secrets else [])]
+    return unit_file(
+        {
+            "Unit": [
+                ("Description", f"inferfleet model server {args.name} ({args.server.model_name})"),
+                ("After", "network-online.target docker.service"),
+                ("Wants", "network-online.target"),
+                ("Requires", "docker.service"),
+                # Never give up restarting: a GPU host exists to run this server.
+                ("StartLimitIntervalSec", 0),
+            ],
+            "Service": [
+                ("Type", "simple"),
+                ("Restart", "always"),
+                ("RestartSec", 10),
+                ("TimeoutStartSec", 0),
+                *(("EnvironmentFile", path) for path in env_files),
+                ("ExecStartPre", Command(("/bin/sh", "-c", FAMILIES[args.accelerator.family].smi + " >/dev/null"))),
+                (
+                    "ExecStartPre",
+                    Command(("/usr/bin/install", "-d", "-o", str(RUN_AS_USER), "-g", str(RUN_AS_USER), cache)),
+                ),
+                ("ExecStartPre", Command((DOCKER, "rm", "--force", name), prefix="-")),
+                ("ExecStartPre", Command((DOCKER, "pull", args.image))),
+                ("ExecStart", Command(tuple(docker_run_command(args)))),
+                ("ExecStop", Command((DOCKER, "stop", "--time", "30", name))),
+            ],
+            "Install": [("WantedBy", "multi-user.target")],
+        }
     )
 
 
-def _health_script(args: VmServiceArgs) -> str:
-    url = f"http://127.0.0.1:{args.server.port}{args.server.health_path}"
-    return f"""#!/bin/sh
-# Restarts {unit_name(args.name)} when {url} fails {HEALTH_FAILURES} checks in a row,
-# once the server has had {args.startup_timeout_seconds}s to load its model.
+_HEALTH_HEADER = """#!/bin/sh
+# Restarts the model server's unit when its health endpoint fails `failures_limit` checks in a
+# row, once the server has had `startup_timeout` seconds to load its model.
 set -u
-unit={unit_name(args.name)}
-failures_file=/run/inferfleet/{args.name}.failures
+"""
+_HEALTH_BODY = """failures_file="/run/inferfleet/$service.failures"
 systemctl is-active --quiet "$unit" || exit 0
 since=$(systemctl show --property=ActiveEnterTimestampMonotonic --value "$unit")
-now=$(awk '{{printf "%d", $1 * 1000000}}' /proc/uptime)
-[ $(( (now - since) / 1000000 )) -ge {args.startup_timeout_seconds} ] || exit 0
-if curl --fail --silent --max-time 5 --output /dev/null {shlex.quote(url)}; then
+now=$(awk '{printf "%d", $1 * 1000000}' /proc/uptime)
+[ $(( (now - since) / 1000000 )) -ge "$startup_timeout" ] || exit 0
+if curl --fail --silent --max-time 5 --output /dev/null "$url"; then
   echo 0 > "$failures_file"
   exit 0
 fi
 failures=$(( $(cat "$failures_file" 2>/dev/null || echo 0) + 1 ))
 echo "$failures" > "$failures_file"
-if [ "$failures" -ge {HEALTH_FAILURES} ]; then
+if [ "$failures" -ge "$failures_limit" ]; then
   echo 0 > "$failures_file"
   logger -t inferfleet "health check of $unit failed $failures times; restarting"
   systemctl restart "$unit"
@@ -126,42 +145,56 @@ fi
 """
 
 
-def _health_units(args: VmServiceArgs) -> tuple[str, str]:
-    service = "\n".join(
-        [
-            "[Unit]",
-            f"Description=inferfleet health check of {args.name}",
-            "",
-            "[Service]",
-            "Type=oneshot",
-            "RuntimeDirectory=inferfleet",
-            "RuntimeDirectoryPreserve=yes",
-            f"ExecStart={HEALTH_SCRIPT_DIR}/health-{args.name}.sh",
-            "",
-        ]
+def _health_script(args: VmServiceArgs) -> str:
+    """A fixed script: the service's values only as quoted assignments at the top."""
+    return shell_script(
+        _HEALTH_HEADER,
+        {
+            "service": args.name,
+            "unit": unit_name(args.name),
+            "url": f"http://127.0.0.1:{args.server.port}{args.server.health_path}",
+            "startup_timeout": args.startup_timeout_seconds,
+            "failures_limit": HEALTH_FAILURES,
+        },
+        _HEALTH_BODY,
     )
-    timer = "\n".join(
-        [
-            "[Unit]",
-            f"Description=Run the inferfleet health check of {args.name}",
-            "",
-            "[Timer]",
-            f"OnBootSec={HEALTH_INTERVAL_SECONDS}",
-            f"OnUnitActiveSec={HEALTH_INTERVAL_SECONDS}",
-            "",
-            "[Install]",
-            "WantedBy=timers.target",
-            "",
-        ]
+
+
+def _health_units(args: VmServiceArgs) -> tuple[str, str]:
+    service = unit_file(
+        {
+            "Unit": [("Description", f"inferfleet health check of {args.name}")],
+            "Service": [
+                ("Type", "oneshot"),
+                ("RuntimeDirectory", "inferfleet"),
+                ("RuntimeDirectoryPreserve", "yes"),
+                ("ExecStart", Command((f"{HEALTH_SCRIPT_DIR}/health-{args.name}.sh",))),
+            ],
+        }
+    )
+    timer = unit_file(
+        {
+            "Unit": [("Description", f"Run the inferfleet health check of {args.name}")],
+            "Timer": [("OnBootSec", HEALTH_INTERVAL_SECONDS), ("OnUnitActiveSec", HEALTH_INTERVAL_SECONDS)],
+            "Install": [("WantedBy", "timers.target")],
+        }
     )
     return service, timer
 
 
-def _env_file(args: VmServiceArgs) -> str:
+def _settings(args: VmServiceArgs) -> dict[str, str]:
     # The VM gives the container every accelerator of the node, so the server is told that count.
     accelerator = replace(args.accelerator, per_replica=args.accelerator.per_node)
-    settings = server_environment(args.server, accelerator)
-    return "".join(f"{key}={value}\n" for key, value in settings.items())
+    return server_environment(args.server, accelerator)
+
+
+def _secrets_file(args: VmServiceArgs) -> pulumi.Output[str]:
+    """The secrets' env file; a Pulumi secret, like the values it is made of."""
+    names = sorted(args.server.secrets)
+    values = pulumi.Output.all(*(args.server.secrets[name] for name in names))
+    return pulumi.Output.secret(
+        values.apply(lambda resolved: environment_file(dict(zip(names, resolved, strict=True))))
+    )
 
 
 def vm_service_parts(args: VmServiceArgs) -> dict[str, list[Any]]:
@@ -169,8 +202,13 @@ def vm_service_parts(args: VmServiceArgs) -> dict[str, list[Any]]:
     validate_vm_service(args)
     health_service, health_timer = _health_units(args)
     health_unit = f"inferfleet-{args.name}-health"
-    write_files = [
-        {"path": f"{ENV_DIR}/{args.name}.env", "owner": "root:root", "permissions": "0644", "content": _env_file(args)},
+    write_files: list[dict[str, Any]] = [
+        {
+            "path": env_path(args.name),
+            "owner": "root:root",
+            "permissions": "0644",
+            "content": environment_file(_settings(args)),
+        },
         {
             "path": f"{UNIT_DIR}/{unit_name(args.name)}",
             "owner": "root:root",
@@ -196,6 +234,16 @@ def vm_service_parts(args: VmServiceArgs) -> dict[str, list[Any]]:
             "content": health_timer,
         },
     ]
+    if args.server.secrets:
+        write_files.insert(
+            1,
+            {
+                "path": secrets_path(args.name),
+                "owner": "root:root",
+                "permissions": "0600",
+                "content": _secrets_file(args),
+            },
+        )
     runcmd: list[Any] = [
         ["systemctl", "daemon-reload"],
         ["systemctl", "enable", "--now", unit_name(args.name), f"{health_unit}.timer"],

@@ -50,7 +50,7 @@ def test_a_vm_pool_boots_the_server_as_a_systemd_unit(planner: Planner, stack: s
     for resource in carriers:
         text = next(t for t in _texts(resource["inputs"]) if "ExecStart=/usr/bin/docker run" in t)
         assert device_flag in text
-        assert "MAX_BATCH_SIZE=16" in text
+        assert 'MAX_BATCH_SIZE="16"' in text
     assert plan["outputs"]["services"]["autoglm"]["placement"] in ("standalone", "scaling_group")
 
 

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shlex
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+from hostfile_syntax import parse_environment_file, parse_unit, script_values, split_command
 from inferfleet_inference_service import (
     AcceleratorArgs,
     InferenceServiceArgs,
     ModelServerArgs,
     VmServiceArgs,
     service_objects,
+    vm,
     vm_service_parts,
 )
 
@@ -36,9 +37,9 @@ def _files(parts: dict[str, Any]) -> dict[str, str]:
 
 
 def _exec_start(parts: dict[str, Any]) -> list[str]:
-    unit = _files(parts)["/etc/systemd/system/inferfleet-autoglm.service"]
-    (line,) = [line for line in unit.splitlines() if line.startswith("ExecStart=")]
-    return shlex.split(line.removeprefix("ExecStart="))
+    unit = parse_unit(_files(parts)["/etc/systemd/system/inferfleet-autoglm.service"])
+    (line,) = unit.values("Service", "ExecStart")
+    return split_command(line)[1]
 
 
 def _flag_values(command: list[str], flag: str) -> list[str]:
@@ -64,8 +65,7 @@ def test_the_parts_are_cloud_config_write_files_and_runcmd() -> None:
 
 
 def test_the_env_file_holds_the_same_settings_as_the_kubernetes_configmap() -> None:
-    env_text = _files(_parts(NVIDIA))["/etc/inferfleet/autoglm.env"]
-    env = dict(line.split("=", 1) for line in env_text.splitlines())
+    env = parse_environment_file(_files(_parts(NVIDIA))["/etc/inferfleet/autoglm.env"])
     kubernetes = InferenceServiceArgs(namespace="autoglm", image=IMAGE, server=SERVER, accelerator=NVIDIA)
     configmap = next(o.manifest for o in service_objects("autoglm", kubernetes) if o.role == "settings")
     # The VM gives the server every accelerator of the node; every other setting is identical.
@@ -79,7 +79,9 @@ def test_nvidia_unit_runs_the_image_with_all_gpus_hardened() -> None:
     assert command[:2] == ["/usr/bin/docker", "run"]
     assert command[-1] == IMAGE
     assert _flag_values(command, "--gpus") == ["all"]
-    assert _flag_values(command, "--env-file") == ["/etc/inferfleet/autoglm.env"]
+    env = parse_environment_file(_files(_parts(NVIDIA))["/etc/inferfleet/autoglm.env"])
+    assert _flag_values(command, "--env") == list(env)  # each value comes from the unit's EnvironmentFile
+    assert "--env-file" not in command
     assert _flag_values(command, "--user") == ["1000:1000"]
     assert "--read-only" in command
     assert _flag_values(command, "--cap-drop") == ["ALL"]
@@ -105,26 +107,35 @@ def test_ascend_unit_mounts_the_npu_devices_and_the_driver() -> None:
 
 
 def test_the_unit_restarts_forever_and_checks_the_accelerator_first() -> None:
-    unit = _files(_parts(ASCEND))["/etc/systemd/system/inferfleet-autoglm.service"]
-    lines = unit.splitlines()
-    assert "Restart=always" in lines
-    assert "RestartSec=10" in lines
-    assert "StartLimitIntervalSec=0" in lines
-    assert "Requires=docker.service" in lines
-    assert "WantedBy=multi-user.target" in lines
-    assert f"ExecStartPre=/usr/bin/docker pull {IMAGE}" in lines
-    assert "ExecStartPre=/bin/sh -c '/usr/local/bin/npu-smi info >/dev/null'" in lines
+    unit = parse_unit(_files(_parts(ASCEND))["/etc/systemd/system/inferfleet-autoglm.service"])
+    assert unit.values("Service", "Restart") == ["always"]
+    assert unit.values("Service", "RestartSec") == ["10"]
+    assert unit.values("Unit", "StartLimitIntervalSec") == ["0"]
+    assert unit.values("Unit", "Requires") == ["docker.service"]
+    assert unit.values("Install", "WantedBy") == ["multi-user.target"]
+    assert unit.values("Service", "EnvironmentFile") == ["/etc/inferfleet/autoglm.env"]
+    pre = [split_command(line) for line in unit.values("Service", "ExecStartPre")]
+    assert ("", ["/usr/bin/docker", "pull", IMAGE]) in pre
+    assert ("", ["/bin/sh", "-c", "/usr/local/bin/npu-smi info >/dev/null"]) in pre
+    assert ("-", ["/usr/bin/docker", "rm", "--force", "inferfleet-autoglm"]) in pre
 
 
 def test_the_health_timer_restarts_the_unit_after_repeated_failures() -> None:
     files = _files(_parts(NVIDIA, startup_timeout_seconds=600))
     script = files["/usr/local/lib/inferfleet/health-autoglm.sh"]
-    assert "curl --fail --silent --max-time 5 --output /dev/null http://127.0.0.1:8000/health" in script
-    assert "-ge 600 ]" in script
-    assert "-ge 3 ]" in script
+    assert script_values(script, vm._HEALTH_HEADER, vm._HEALTH_BODY) == {
+        "service": "autoglm",
+        "unit": "inferfleet-autoglm.service",
+        "url": "http://127.0.0.1:8000/health",
+        "startup_timeout": "600",
+        "failures_limit": "3",
+    }
+    assert 'curl --fail --silent --max-time 5 --output /dev/null "$url"' in script
+    assert '-ge "$startup_timeout" ]' in script
+    assert '-ge "$failures_limit" ]' in script
     assert 'systemctl restart "$unit"' in script
-    timer = files["/etc/systemd/system/inferfleet-autoglm-health.timer"]
-    assert "OnUnitActiveSec=30" in timer.splitlines()
+    timer = parse_unit(files["/etc/systemd/system/inferfleet-autoglm-health.timer"])
+    assert timer.values("Timer", "OnUnitActiveSec") == ["30"]
     assert "RuntimeDirectory=inferfleet" in files["/etc/systemd/system/inferfleet-autoglm-health.service"]
 
 
