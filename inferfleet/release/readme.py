@@ -1,7 +1,8 @@
 """Generate each module README's inputs/outputs tables from the code.
 
 Inputs are the fields of every `*Args` dataclass in the module's `args.py` (type, default and the
-`doc` metadata); outputs are the `OUTPUTS` of every component class the package exports. The
+`doc` metadata); outputs are the declared output fields (a `*Outputs` dataclass the component
+inherits) of every component class the package exports. A deprecated field or output says so. The
 tables live between `<!-- BEGIN_INPUTS -->`/`<!-- END_INPUTS -->` and the matching OUTPUTS markers.
 
     python -m inferfleet.release.readme modules/*          # rewrite
@@ -54,10 +55,27 @@ def components(package: str) -> list[type[Any]]:
     # The public API by name: a package may load a component lazily (module __getattr__).
     names = getattr(module, "__all__", dir(module))
     exported = [getattr(module, name) for name in names]
-    found = {
-        member for member in exported if inspect.isclass(member) and isinstance(getattr(member, "OUTPUTS", None), dict)
-    }
+    found = {member for member in exported if inspect.isclass(member) and declared_outputs(member)}
     return sorted(found, key=lambda cls: cls.__name__)
+
+
+def declared_outputs(component: type[Any]) -> tuple[dataclasses.Field[Any], ...]:
+    """The outputs a component class declares (the fields of the outputs dataclass it inherits)."""
+    if not dataclasses.is_dataclass(component) or not any(
+        base.__name__ == "ComponentResource" for base in inspect.getmro(component)
+    ):
+        return ()
+    return dataclasses.fields(component)
+
+
+def description(field: dataclasses.Field[Any]) -> str:
+    """The field's `doc`, and its deprecation when it has one."""
+    doc = str(field.metadata.get("doc", ""))
+    deprecated = field.metadata.get("deprecated")
+    if not deprecated:
+        return doc
+    use = f"; use {deprecated['use']}" if deprecated.get("use") else ""
+    return f"{doc} **Deprecated**: removed in {deprecated['removed_in']}{use}."
 
 
 def field_default(field: dataclasses.Field[Any]) -> str:
@@ -77,10 +95,13 @@ def inputs_table(package: str) -> str:
     for cls in args_classes(package):
         rows = [f"### `{cls.__name__}`", "", "| name | type | default | description |", "|---|---|---|---|"]
         for field in dataclasses.fields(cls):
-            doc = field.metadata.get("doc", "")
-            rows.append(
-                f"| `{field.name}` | `{_cell(str(field.type))}` | {_cell(field_default(field))} | {_cell(doc)} |"
+            cells = (
+                f"`{field.name}`",
+                f"`{_cell(str(field.type))}`",
+                _cell(field_default(field)),
+                _cell(description(field)),
             )
+            rows.append(f"| {' | '.join(cells)} |")
         sections.append("\n".join(rows))
     return "\n\n".join(sections)
 
@@ -88,8 +109,11 @@ def inputs_table(package: str) -> str:
 def outputs_table(package: str) -> str:
     sections = []
     for cls in components(package):
-        rows = [f"### `{cls.__name__}`", "", "| name | description |", "|---|---|"]
-        rows += [f"| `{name}` | {_cell(doc)} |" for name, doc in cls.OUTPUTS.items()]
+        rows = [f"### `{cls.__name__}`", "", "| name | type | description |", "|---|---|---|"]
+        rows += [
+            f"| `{field.name}` | `{_cell(str(field.type))}` | {_cell(description(field))} |"
+            for field in declared_outputs(cls)
+        ]
         sections.append("\n".join(rows))
     return "\n\n".join(sections)
 

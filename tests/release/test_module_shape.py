@@ -11,7 +11,7 @@ import pytest
 import semver
 from stackfiles import REPO
 
-from inferfleet.release.readme import args_classes, components, generate, package_of, rewrite
+from inferfleet.release.readme import args_classes, components, declared_outputs, generate, package_of, rewrite
 
 MODULES = sorted(path.parent for path in (REPO / "modules").glob("*/pyproject.toml"))
 CLOUD_FILES = ("_huaweicloud.py", "_alicloud.py", "_tencentcloud.py", "_aws.py")
@@ -48,8 +48,9 @@ def test_components_document_their_outputs(module: Path) -> None:
     found = components(package_of(module))
     assert found
     for component in found:
-        assert component.OUTPUTS, component.__name__
-        assert all(description for description in component.OUTPUTS.values())
+        outputs = declared_outputs(component)
+        assert outputs, component.__name__
+        assert all(output.metadata.get("doc") for output in outputs), component.__name__
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda path: path.name)

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import pulumi
 
+from inferfleet_gpu_instance._declare import doc as _doc
 from inferfleet_gpu_instance.catalog import Catalog, NotOfferedError, Offering, load_catalog
 from inferfleet_gpu_instance.tuning import PROFILES, HostTuning
 
@@ -24,10 +25,6 @@ UNENCRYPTABLE_DATA_DISKS: dict[tuple[str, str], str] = {
     ("tencentcloud", "scaling_group"): "tencentcloud_iac_pulumi 0.2.3 as_.ScalingConfigDataDiskArgs has no `encrypt`",
 }
 """(cloud, placement) pairs whose SDK cannot encrypt a data disk: a data disk there is refused."""
-
-
-def _doc(text: str) -> dict[str, str]:
-    return {"doc": text}
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from dataclasses import dataclass, field
 
 import pulumi
 
 from inferfleet_gpu_instance._cloud import PoolContext, cloud_compute
+from inferfleet_gpu_instance._declare import doc, register_declared, warn_deprecated
 from inferfleet_gpu_instance.args import (
     GpuPoolArgs,
     resolve_catalog,
@@ -22,50 +23,53 @@ from inferfleet_gpu_instance.userdata import build_user_data
 LABEL_PREFIX = "inferfleet.io"
 
 
-class GpuPool(pulumi.ComponentResource):
+@dataclass(init=False, eq=False, repr=False)
+class GpuPoolOutputs:
+    """The outputs of a `GpuPool`, declared once: its attributes, its registered outputs, README and API."""
+
+    accelerator: str = field(metadata=doc("Accelerator model from the catalog, e.g. ascend-910b."))
+    accelerator_family: str = field(metadata=doc("nvidia or ascend."))
+    accelerators_per_node: int = field(metadata=doc("Accelerators on each node."))
+    device_plugin_resource: str = field(
+        metadata=doc("Kubernetes extended resource of the accelerator, e.g. nvidia.com/gpu.")
+    )
+    flavor: str = field(metadata=doc("Instance type/flavor of the nodes."))
+    placement: str = field(metadata=doc("standalone, scaling_group or kubernetes."))
+    nodes: int = field(metadata=doc("Instances (standalone) or desired size of the group/pool."))
+    max_nodes: int = field(metadata=doc("Most nodes the pool can scale to."))
+    max_accelerators: int = field(metadata=doc("max_nodes x accelerators_per_node: the pool's accelerator ceiling."))
+    catalog_confirmed: bool = field(
+        metadata=doc("Whether the catalog row (flavor -> accelerator x count) is confirmed in vendor docs.")
+    )
+    price_per_hour: float = field(metadata=doc("Catalog list price of one node-hour."))
+    currency: str = field(metadata=doc("Currency of price_per_hour."))
+    instance_ids: list[pulumi.Output[str]] = field(
+        metadata=doc("Ids of standalone instances (empty for groups and node pools).")
+    )
+    private_ips: list[pulumi.Output[str]] = field(
+        metadata=doc("Private IPs of standalone instances (empty for groups and node pools).")
+    )
+    group_id: pulumi.Output[str] | None = field(metadata=doc("Id of the scaling group (None otherwise)."))
+    node_pool_id: pulumi.Output[str] | None = field(metadata=doc("Id of the Kubernetes node pool (None otherwise)."))
+    cluster_id: pulumi.Output[str | None] = field(
+        metadata=doc("Id of the cluster the node pool joins (None otherwise).")
+    )
+    kubeconfig: pulumi.Output[str | None] = field(
+        metadata=doc("Kubeconfig of the cluster (secret; None unless known).")
+    )
+    node_labels: dict[str, str] = field(metadata=doc("Labels on the node pool's nodes."))
+    node_taints: list[dict[str, str]] = field(
+        metadata=doc("Taints on the node pool's nodes ({key, value, effect} with Kubernetes effects).")
+    )
+    tuning_profile: str = field(metadata=doc("Host tuning profile applied by the user data."))
+    tuning_hash: str = field(metadata=doc("Hash of the tuning values, as recorded in the marker file on the host."))
+
+
+class GpuPool(pulumi.ComponentResource, GpuPoolOutputs):
     """`inferfleet:gpu_instance:GpuPool`: standalone instances, a scaling group or a managed node pool."""
 
-    OUTPUTS: ClassVar[dict[str, str]] = {
-        "accelerator": "Accelerator model from the catalog, e.g. ascend-910b.",
-        "accelerator_family": "nvidia or ascend.",
-        "accelerators_per_node": "Accelerators on each node.",
-        "device_plugin_resource": "Kubernetes extended resource of the accelerator, e.g. nvidia.com/gpu.",
-        "flavor": "Instance type/flavor of the nodes.",
-        "placement": "standalone, scaling_group or kubernetes.",
-        "nodes": "Instances (standalone) or desired size of the group/pool.",
-        "max_nodes": "Most nodes the pool can scale to.",
-        "max_accelerators": "max_nodes x accelerators_per_node: the pool's accelerator ceiling.",
-        "catalog_confirmed": "Whether the catalog row (flavor -> accelerator x count) is confirmed in vendor docs.",
-        "price_per_hour": "Catalog list price of one node-hour.",
-        "currency": "Currency of price_per_hour.",
-        "instance_ids": "Ids of standalone instances (empty for groups and node pools).",
-        "private_ips": "Private IPs of standalone instances (empty for groups and node pools).",
-        "group_id": "Id of the scaling group (None otherwise).",
-        "node_pool_id": "Id of the Kubernetes node pool (None otherwise).",
-        "cluster_id": "Id of the cluster the node pool joins (None otherwise).",
-        "kubeconfig": "Kubeconfig of the cluster (secret; None unless known).",
-        "node_labels": "Labels on the node pool's nodes.",
-        "node_taints": "Taints on the node pool's nodes ({key, value, effect} with Kubernetes effects).",
-        "tuning_profile": "Host tuning profile applied by the user data.",
-        "tuning_hash": "Hash of the tuning values, as recorded in the marker file on the host.",
-    }
-
-    accelerator: str
-    accelerator_family: str
-    accelerators_per_node: int
-    device_plugin_resource: str
-    flavor: str
-    placement: str
-    node_labels: dict[str, str]
-    node_taints: list[dict[str, str]]
     user_data: str
-    """The user data as the host sees it (decoded): cloud-config, script or MIME."""
-    instance_ids: list[pulumi.Output[str]]
-    private_ips: list[pulumi.Output[str]]
-    group_id: pulumi.Output[str] | None
-    node_pool_id: pulumi.Output[str] | None
-    cluster_id: pulumi.Output[str | None]
-    kubeconfig: pulumi.Output[str | None]
+    """The user data as the host sees it (decoded): cloud-config, script or MIME; an attribute, not an output."""
 
     def __init__(
         self,
@@ -75,6 +79,7 @@ class GpuPool(pulumi.ComponentResource):
     ) -> None:
         # Everything is validated before the component registers, so bad input creates nothing.
         catalog = resolve_catalog(args.catalog)
+        warn_deprecated(args, "inferfleet-gpu-instance")
         offering = validate_offering(
             catalog,
             cloud=args.cloud,
@@ -142,28 +147,12 @@ class GpuPool(pulumi.ComponentResource):
         self.kubeconfig = pulumi.Output.secret(placed.kubeconfig)
         # Standalone instances never scale: the pool is exactly `count` nodes.
         max_nodes = args.count if args.placement == "standalone" else args.size_range[1]
-        outputs: dict[str, Any] = {
-            "accelerator": self.accelerator,
-            "accelerator_family": self.accelerator_family,
-            "accelerators_per_node": self.accelerators_per_node,
-            "device_plugin_resource": self.device_plugin_resource,
-            "flavor": self.flavor,
-            "placement": self.placement,
-            "nodes": args.count,
-            "max_nodes": max_nodes,
-            "max_accelerators": max_nodes * offering.accelerators_per_node,
-            "catalog_confirmed": offering.confirmed,
-            "price_per_hour": offering.price_per_hour,
-            "currency": offering.currency,
-            "instance_ids": self.instance_ids,
-            "private_ips": self.private_ips,
-            "group_id": self.group_id,
-            "node_pool_id": self.node_pool_id,
-            "cluster_id": self.cluster_id,
-            "kubeconfig": self.kubeconfig,
-            "node_labels": self.node_labels,
-            "node_taints": self.node_taints,
-            "tuning_profile": args.tuning.profile,
-            "tuning_hash": args.tuning.digest(),
-        }
-        self.register_outputs(outputs)
+        self.nodes = args.count
+        self.max_nodes = max_nodes
+        self.max_accelerators = max_nodes * offering.accelerators_per_node
+        self.catalog_confirmed = offering.confirmed
+        self.price_per_hour = offering.price_per_hour
+        self.currency = offering.currency
+        self.tuning_profile = args.tuning.profile
+        self.tuning_hash = args.tuning.digest()
+        register_declared(self)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from typing import Any, ClassVar
+from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from inferfleet_inference_service._declare import doc, register_declared, warn_deprecated
 from inferfleet_inference_service.args import InferenceServiceArgs, validate_inference_service
 from inferfleet_inference_service.objects import SERVICE_PORT, Manifest, service_objects
 
@@ -68,33 +70,31 @@ def rollout_timeouts(startup_timeout_seconds: int) -> pulumi.CustomTimeouts:
     return pulumi.CustomTimeouts(create=f"{minutes}m", update=f"{minutes}m")
 
 
-class InferenceService(pulumi.ComponentResource):
+@dataclass(init=False, eq=False, repr=False)
+class InferenceServiceOutputs:
+    """The outputs of an `InferenceService`, declared once: its attributes, its registered outputs, README and API."""
+
+    namespace: pulumi.Output[str] = field(metadata=doc("Namespace the service runs in."))
+    service_name: pulumi.Output[str] = field(metadata=doc("Name of the stable Kubernetes Service."))
+    endpoint: pulumi.Output[str] = field(metadata=doc("In-cluster URL of the stable Service."))
+    stable_image: pulumi.Output[str] = field(metadata=doc("Image of the stable track."))
+    canary_image: pulumi.Output[str] = field(metadata=doc("Image of the canary track ('' without a canary)."))
+    canary_stage: pulumi.Output[int] = field(metadata=doc("Index of the canary's current stage (-1 without a canary)."))
+    canary_weight: pulumi.Output[int] = field(
+        metadata=doc("Share of traffic (%) the canary receives (0 without a canary).")
+    )
+
+
+class InferenceService(pulumi.ComponentResource, InferenceServiceOutputs):
     """Namespace, settings, stable (and canary) Deployment, Service, Ingress, HPA, PDB, optional ServiceMonitor.
 
     The Kubernetes provider must be given explicitly (`opts=ResourceOptions(provider=...)`), built from
     the GPU pool's cluster kubeconfig: a fleet holds several clusters in one program.
     """
 
-    OUTPUTS: ClassVar[dict[str, str]] = {
-        "namespace": "Namespace the service runs in.",
-        "service_name": "Name of the stable Kubernetes Service.",
-        "endpoint": "In-cluster URL of the stable Service.",
-        "stable_image": "Image of the stable track.",
-        "canary_image": "Image of the canary track ('' without a canary).",
-        "canary_stage": "Index of the canary's current stage (-1 without a canary).",
-        "canary_weight": "Share of traffic (%) the canary receives (0 without a canary).",
-    }
-
-    namespace: pulumi.Output[str]
-    service_name: pulumi.Output[str]
-    endpoint: pulumi.Output[str]
-    stable_image: pulumi.Output[str]
-    canary_image: pulumi.Output[str]
-    canary_stage: pulumi.Output[int]
-    canary_weight: pulumi.Output[int]
-
     def __init__(self, name: str, args: InferenceServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         validate_inference_service(args)
+        warn_deprecated(args, "inferfleet-inference-service")
         objects = service_objects(name, args)
         provider = opts.provider if opts is not None else None
         if not isinstance(provider, k8s.Provider):
@@ -137,4 +137,4 @@ class InferenceService(pulumi.ComponentResource):
         self.canary_image = pulumi.Output.from_input(outputs["canary_image"])
         self.canary_stage = pulumi.Output.from_input(outputs["canary_stage"])
         self.canary_weight = pulumi.Output.from_input(outputs["canary_weight"])
-        self.register_outputs(outputs)
+        register_declared(self)

@@ -14,6 +14,8 @@ from typing import Literal
 
 import pulumi
 
+from inferfleet_vpc._declare import doc as _doc
+
 Cloud = Literal["huaweicloud", "alicloud", "tencentcloud", "aws"]
 CLOUDS: tuple[Cloud, ...] = ("huaweicloud", "alicloud", "tencentcloud", "aws")
 SSH_PORT = 22
@@ -32,10 +34,6 @@ AWS_CHINA_REGIONS = frozenset({"cn-north-1", "cn-northwest-1"})
 
 HYBRID_LINK_CLOUDS: tuple[Cloud, ...] = ("alicloud", "tencentcloud")
 """Clouds whose Interconnect builds a dedicated line to an on-premises IDC."""
-
-
-def _doc(text: str) -> dict[str, str]:
-    return {"doc": text}
 
 
 @dataclass(frozen=True, kw_only=True)

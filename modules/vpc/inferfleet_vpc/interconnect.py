@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import ClassVar
+from dataclasses import dataclass, field
 
 import pulumi
 
 from inferfleet_vpc._cloud import Children, cloud_network
+from inferfleet_vpc._declare import doc, register_declared, warn_deprecated
 from inferfleet_vpc.args import InterconnectArgs, PeerLinkArgs, validate_interconnect_args, validate_link_regions
 
 PEER_SIDE_PROVIDER_CLOUDS = frozenset({"aws"})
@@ -44,7 +45,19 @@ def _checked_regions(args: InterconnectArgs) -> tuple[PeerLinkArgs, ...]:
     )
 
 
-class Interconnect(pulumi.ComponentResource):
+@dataclass(init=False, eq=False, repr=False)
+class InterconnectOutputs:
+    """The outputs of an `Interconnect`, declared once: its attributes, its registered outputs, README and API."""
+
+    interconnect_id: pulumi.Output[str] = field(
+        metadata=doc("Id of the CEN / CCN / Cloud Connect connection / local transit gateway.")
+    )
+    attachment_ids: dict[str, pulumi.Output[str]] = field(
+        metadata=doc("Attachment id of each VPC (by end name) and each IDC line (by line name).")
+    )
+
+
+class Interconnect(pulumi.ComponentResource, InterconnectOutputs):
     """Links the local VPC to each peer VPC (and each IDC line) through the cloud's interconnect.
 
     Alibaba Cloud: CEN + attachments + bandwidth package per region pair + bandwidth limit; IDC
@@ -55,14 +68,6 @@ class Interconnect(pulumi.ComponentResource):
     peer's provider, and static routes both ways.
     """
 
-    OUTPUTS: ClassVar[dict[str, str]] = {
-        "interconnect_id": "Id of the CEN / CCN / Cloud Connect connection / local transit gateway.",
-        "attachment_ids": "Attachment id of each VPC (by end name) and each IDC line (by line name).",
-    }
-
-    interconnect_id: pulumi.Output[str]
-    attachment_ids: dict[str, pulumi.Output[str]]
-
     def __init__(
         self,
         name: str,
@@ -72,6 +77,7 @@ class Interconnect(pulumi.ComponentResource):
         peer_providers: Mapping[str, pulumi.ProviderResource] | None = None,
     ) -> None:
         validate_interconnect_args(args)
+        warn_deprecated(args, "inferfleet-vpc")
         providers = dict(peer_providers or {})
         if needs_peer_providers(args.cloud):
             missing = [link.peer.name for link in args.peers if link.peer.name not in providers]
@@ -83,4 +89,4 @@ class Interconnect(pulumi.ComponentResource):
         built = cloud_network(args.cloud).interconnect(name, args, children, providers)
         self.interconnect_id = built.interconnect_id
         self.attachment_ids = dict(built.attachment_ids)
-        self.register_outputs({key: getattr(self, key) for key in self.OUTPUTS})
+        register_declared(self)

@@ -2,40 +2,39 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from dataclasses import dataclass, field
 
 import pulumi
 
 from inferfleet_vpc._cloud import Children, cloud_network
+from inferfleet_vpc._declare import doc, register_declared, warn_deprecated
 from inferfleet_vpc.args import VpcArgs, security_rules, validate_vpc_args
 
 
-class Vpc(pulumi.ComponentResource):
+@dataclass(init=False, eq=False, repr=False)
+class VpcOutputs:
+    """The outputs of a `Vpc`, declared once: its attributes, its registered outputs, README and API."""
+
+    vpc_id: pulumi.Output[str] = field(metadata=doc("Id of the VPC."))
+    vpc_cidr: pulumi.Output[str] = field(metadata=doc("IPv4 CIDR of the VPC."))
+    subnet_ids: dict[str, pulumi.Output[str]] = field(metadata=doc("Subnet (vswitch) id per zone."))
+    subnet_cidrs: dict[str, str] = field(metadata=doc("Subnet CIDR per zone, carved from the VPC CIDR."))
+    security_group_id: pulumi.Output[str] = field(metadata=doc("Id of the GPU nodes' security group."))
+    route_table_id: pulumi.Output[str | None] = field(
+        metadata=doc("Id of the VPC's main route table (None on huaweicloud, whose links route themselves).")
+    )
+    nat_gateway_id: pulumi.Output[str | None] = field(metadata=doc("Id of the NAT gateway (None without nat_gateway)."))
+
+
+class Vpc(pulumi.ComponentResource, VpcOutputs):
     """A VPC, one subnet per zone, the GPU nodes' security group and optional NAT egress.
 
     Everything is checked before the component registers, so bad args never leave half a network.
     """
 
-    OUTPUTS: ClassVar[dict[str, str]] = {
-        "vpc_id": "Id of the VPC.",
-        "vpc_cidr": "IPv4 CIDR of the VPC.",
-        "subnet_ids": "Subnet (vswitch) id per zone.",
-        "subnet_cidrs": "Subnet CIDR per zone, carved from the VPC CIDR.",
-        "security_group_id": "Id of the GPU nodes' security group.",
-        "route_table_id": "Id of the VPC's main route table (None on huaweicloud, whose links route themselves).",
-        "nat_gateway_id": "Id of the NAT gateway (None without nat_gateway).",
-    }
-
-    vpc_id: pulumi.Output[str]
-    vpc_cidr: pulumi.Output[str]
-    subnet_ids: dict[str, pulumi.Output[str]]
-    subnet_cidrs: dict[str, str]
-    security_group_id: pulumi.Output[str]
-    route_table_id: pulumi.Output[str | None]
-    nat_gateway_id: pulumi.Output[str | None]
-
     def __init__(self, name: str, args: VpcArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         subnet_cidrs = validate_vpc_args(args)
+        warn_deprecated(args, "inferfleet-vpc")
         super().__init__("inferfleet:vpc:Vpc", name, None, opts)
         cloud = cloud_network(args.cloud)
         children = Children(parent=self, provider=opts.provider if opts else None, protect=args.protect)
@@ -73,4 +72,4 @@ class Vpc(pulumi.ComponentResource):
         self.security_group_id = group.id
         self.route_table_id = pulumi.Output.from_input(network.route_table_id)
         self.nat_gateway_id = pulumi.Output.from_input(nat_id)
-        self.register_outputs({key: getattr(self, key) for key in self.OUTPUTS})
+        register_declared(self)

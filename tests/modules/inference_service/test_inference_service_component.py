@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 import pulumi
@@ -15,6 +16,7 @@ from inferfleet_inference_service import (
     InferenceService,
     InferenceServiceArgs,
     ModelServerArgs,
+    TlsArgs,
     known_kubernetes_versions,
     validate_manifest,
 )
@@ -36,6 +38,7 @@ TAGS = {
 }
 NVIDIA = AcceleratorArgs(family="nvidia", resource="nvidia.com/gpu", per_replica=1, per_node=4)
 ASCEND = AcceleratorArgs(family="ascend", resource="huawei.com/Ascend910", per_replica=2, per_node=8)
+HOST = "autoglm.cn-south.inference.example.com"
 
 
 def _args(accelerator: AcceleratorArgs = NVIDIA, **changes: Any) -> InferenceServiceArgs:
@@ -49,6 +52,7 @@ def _args(accelerator: AcceleratorArgs = NVIDIA, **changes: Any) -> InferenceSer
         node_selector={"inferfleet.io/pool": "gpu"},
         node_taints=[{"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"}],
         tags=TAGS,
+        ingress_host=HOST,
     )
     return dataclasses.replace(base, **changes)
 
@@ -73,7 +77,7 @@ def _pod(plan: dict[str, Any], name: str = "autoglm-deployment") -> dict[str, An
 
 @pytest.fixture(scope="module")
 def nvidia_plan() -> dict[str, Any]:
-    return _plan(_args(service_monitor=True))
+    return _plan(_args(service_monitor=True, tls=TlsArgs(secret_name="autoglm-cert"), egress_cidrs=["100.125.0.0/16"]))
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +89,8 @@ def test_the_stable_track_registers_every_object_under_the_component(nvidia_plan
     objects = _objects(nvidia_plan)
     assert {name: r["type"] for name, r in objects.items()} == {
         "autoglm-namespace": "kubernetes:core/v1:Namespace",
+        "autoglm-default-deny": "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+        "autoglm-network-policy": "kubernetes:networking.k8s.io/v1:NetworkPolicy",
         "autoglm-settings": "kubernetes:core/v1:ConfigMap",
         "autoglm-deployment": "kubernetes:apps/v1:Deployment",
         "autoglm-service": "kubernetes:core/v1:Service",
@@ -111,7 +117,7 @@ def test_the_stable_track_registers_every_object_under_the_component(nvidia_plan
         "canary_stage": -1,
         "canary_weight": 0,
     }
-    assert set(component["outputs"]) == set(InferenceService.OUTPUTS)
+    assert set(component["outputs"]) == {f.name for f in dataclasses.fields(InferenceService)}
 
 
 def test_every_object_carries_the_required_tags_as_valid_labels(nvidia_plan: dict[str, Any]) -> None:
@@ -132,7 +138,12 @@ def test_nvidia_deployment_requests_equal_limits_and_uses_the_pool(nvidia_plan: 
     pod = _pod(nvidia_plan)
     (container,) = pod["containers"]
     assert container["image"] == STABLE
-    assert container["resources"]["requests"] == {"cpu": "8", "memory": "64Gi", "nvidia.com/gpu": "1"}
+    assert container["resources"]["requests"] == {
+        "cpu": "8",
+        "memory": "64Gi",
+        "ephemeral-storage": "103Gi",
+        "nvidia.com/gpu": "1",
+    }
     assert container["resources"]["limits"] == container["resources"]["requests"]
     assert pod["nodeSelector"] == {"inferfleet.io/pool": "gpu"}
     assert pod["tolerations"] == [
@@ -163,15 +174,123 @@ def test_settings_reach_the_configmap_and_roll_the_pods(nvidia_plan: dict[str, A
     assert changed_template["metadata"]["annotations"] != template["metadata"]["annotations"]
 
 
-def test_probes_hit_the_health_endpoint_and_cover_the_model_load(nvidia_plan: dict[str, Any]) -> None:
+def _window(probe: dict[str, Any]) -> int:
+    """Seconds of failures before the probe acts."""
+    return int(probe["periodSeconds"] * probe["failureThreshold"])
+
+
+def test_readiness_is_tight_liveness_loose_and_startup_covers_the_model_load(nvidia_plan: dict[str, Any]) -> None:
     (container,) = _pod(nvidia_plan)["containers"]
-    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-        assert container[probe]["httpGet"] == {"path": "/health", "port": "http"}
-    startup = container["startupProbe"]
-    assert startup["periodSeconds"] * startup["failureThreshold"] >= 900
-    assert container["readinessProbe"]["failureThreshold"] == 3
-    assert container["livenessProbe"]["periodSeconds"] == 20
+    startup, ready, live = (container[probe] for probe in ("startupProbe", "readinessProbe", "livenessProbe"))
+    assert startup["httpGet"] == live["httpGet"] == ready["httpGet"] == {"path": "/health", "port": "http"}
+    assert _window(startup) >= 900
+    # An overloaded server leaves the rotation within ~10 s and is only restarted after 2 minutes unanswered.
+    assert _window(ready) <= 10
+    assert _window(live) >= 120
+    assert live["timeoutSeconds"] > ready["timeoutSeconds"]
+    assert live["failureThreshold"] > ready["failureThreshold"]
     assert container["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
+
+
+def test_a_ready_endpoint_of_its_own_drives_readiness_only() -> None:
+    server = ModelServerArgs(
+        model_name="autoglm-phone-9b", health_path="/v2/health/live", ready_path="/v2/health/ready"
+    )
+    (container,) = _pod(_plan(_args(server=server)))["containers"]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/v2/health/ready"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/v2/health/live"
+    assert container["startupProbe"]["httpGet"]["path"] == "/v2/health/live"
+
+
+def test_replicas_prefer_different_nodes(nvidia_plan: dict[str, Any]) -> None:
+    (term,) = _pod(nvidia_plan)["affinity"]["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
+    assert term == {
+        "weight": 100,
+        "podAffinityTerm": {
+            "topologyKey": "kubernetes.io/hostname",
+            "labelSelector": {"matchLabels": {"app.kubernetes.io/name": "autoglm"}},
+        },
+    }
+
+
+def test_ephemeral_storage_covers_the_model_cache_so_the_scheduler_sees_it() -> None:
+    pod = _pod(_plan(_args(cache_gib=400)))
+    (container,) = pod["containers"]
+    cache = next(v["emptyDir"]["sizeLimit"] for v in pod["volumes"] if v["name"] == "model-cache")
+    tmp = next(v["emptyDir"]["sizeLimit"] for v in pod["volumes"] if v["name"] == "tmp")
+    assert (cache, tmp) == ("400Gi", "1Gi")
+    for side in ("requests", "limits"):
+        assert container["resources"][side]["ephemeral-storage"] == "403Gi"
+
+
+def _namespaces_let_in(policy: dict[str, Any]) -> list[str]:
+    return [
+        peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+        for rule in policy["spec"]["ingress"]
+        for peer in rule["from"]
+    ]
+
+
+def test_the_namespace_denies_by_default_and_lets_in_only_the_ingress_controller_and_monitoring(
+    nvidia_plan: dict[str, Any],
+) -> None:
+    objects = _objects(nvidia_plan)
+    deny = objects["autoglm-default-deny"]["inputs"]
+    assert deny["metadata"]["namespace"] == "autoglm"
+    assert deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    allow = objects["autoglm-network-policy"]["inputs"]
+    assert allow["spec"]["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "autoglm"}}
+    assert allow["spec"]["policyTypes"] == ["Ingress", "Egress"]
+    assert _namespaces_let_in(allow) == ["ingress-nginx", "monitoring"]
+    assert all(rule["ports"] == [{"protocol": "TCP", "port": 8000}] for rule in allow["spec"]["ingress"])
+    assert allow["spec"]["egress"] == [
+        {
+            "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}],
+            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+        },
+        {"to": [{"ipBlock": {"cidr": "100.125.0.0/16"}}], "ports": [{"protocol": "TCP", "port": 443}]},
+    ]
+
+
+def test_without_a_host_there_is_no_ingress_and_no_way_in_from_the_controller() -> None:
+    plan = _plan(_args(ingress_host=None, canary=CanaryArgs(image=NEXT), monitoring_namespace="prometheus"))
+    objects = _objects(plan)
+    assert not [name for name, r in objects.items() if r["type"].endswith(":Ingress")]
+    allow = objects["autoglm-network-policy"]["inputs"]
+    assert _namespaces_let_in(allow) == ["prometheus"]
+    assert allow["spec"]["egress"][1:] == []
+
+
+def test_tls_from_a_secret_or_from_cert_manager_on_both_tracks(nvidia_plan: dict[str, Any]) -> None:
+    stable = _objects(nvidia_plan)["autoglm-ingress"]["inputs"]
+    assert stable["spec"]["rules"][0]["host"] == HOST
+    assert stable["spec"]["tls"] == [{"hosts": [HOST], "secretName": "autoglm-cert"}]
+    issued = _objects(_plan(_args(tls=TlsArgs(cluster_issuer="letsencrypt"), canary=CanaryArgs(image=NEXT))))
+    stable, canary = issued["autoglm-ingress"]["inputs"], issued["autoglm-canary-ingress"]["inputs"]
+    assert stable["metadata"]["annotations"] == {"cert-manager.io/cluster-issuer": "letsencrypt"}
+    assert "cert-manager.io/cluster-issuer" not in canary["metadata"]["annotations"]
+    for ingress in (stable, canary):
+        assert ingress["spec"]["tls"] == [{"hosts": [HOST], "secretName": "autoglm-tls"}]
+        assert ingress["spec"]["rules"][0]["host"] == HOST
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"ingress_host": "*.example.com"}, "ingress_host: '*.example.com' is not a DNS name"),
+        ({"ingress_host": "localhost"}, "is not a DNS name"),
+        ({"ingress_host": None, "tls": TlsArgs(secret_name="cert")}, "tls: needs ingress_host"),
+        ({"tls": TlsArgs()}, "tls: give exactly one of secret_name"),
+        ({"tls": TlsArgs(secret_name="cert", cluster_issuer="acme")}, "tls: give exactly one"),
+        ({"tls": TlsArgs(secret_name="Cert!")}, "tls.secret_name: 'Cert!' is not a Kubernetes object name"),
+        ({"egress_cidrs": ["10.0.0.1/8"]}, "egress_cidrs: '10.0.0.1/8' is not a network"),
+        ({"egress_ports": []}, "egress_ports: [] must be ports"),
+        ({"ingress_namespace": "Ingress"}, "ingress_namespace: 'Ingress' is not a namespace name"),
+    ],
+)
+def test_bad_exposure_args_are_refused(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        InferenceService("autoglm", _args(**changes))
 
 
 def test_pods_are_hardened(nvidia_plan: dict[str, Any]) -> None:
@@ -238,6 +357,7 @@ def _canary_view(plan: dict[str, Any]) -> dict[str, Any]:
     return {
         "annotations": ingress["metadata"]["annotations"],
         "backend": ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"],
+        "host": ingress["spec"]["rules"][0]["host"],
         "image": objects["autoglm-canary-deployment"]["inputs"]["spec"]["template"]["spec"]["containers"][0]["image"],
         "replicas": objects["autoglm-canary-deployment"]["inputs"]["spec"]["replicas"],
         "deployment_notes": objects["autoglm-canary-deployment"]["inputs"]["metadata"]["annotations"],
@@ -263,6 +383,7 @@ def test_every_canary_stage_is_visible_in_the_plan(stage: int, weight: int, repl
     stable_ingress = objects["autoglm-ingress"]["inputs"]
     assert "annotations" not in stable_ingress["metadata"]
     assert stable_ingress["spec"]["ingressClassName"] == "nginx"
+    assert view["host"] == stable_ingress["spec"]["rules"][0]["host"] == HOST
     assert objects["autoglm-deployment"]["inputs"]["spec"]["template"]["spec"]["containers"][0]["image"] == STABLE
     canary_selector = objects["autoglm-canary-service"]["inputs"]["spec"]["selector"]
     assert canary_selector == {"app.kubernetes.io/name": "autoglm", "inferfleet.io/track": "canary"}
@@ -302,7 +423,7 @@ def test_every_manifest_is_valid_for_the_pinned_kubernetes_version(
                 continue  # a CRD: kubernetes-validate ships only the built-in API's schemas
             validate_manifest(resource["inputs"], version)
             checked += 1
-    assert checked == 7 + 11
+    assert checked == 9 + 13
 
 
 def test_the_validator_rejects_a_broken_manifest_and_an_unknown_version(nvidia_plan: dict[str, Any]) -> None:
