@@ -8,7 +8,27 @@ Exit 1 is reserved for "the policy gate denied the plan", which is a verdict, no
 
 from __future__ import annotations
 
+import re
 from enum import IntEnum
+
+ECHO_LIMIT = 80
+"""Most characters of a user's value an error message repeats: a 1 MB value never makes a 1 MB message."""
+
+CREDENTIAL_NAME = re.compile(r"(?i)(secret|password|passwd|token|credential|private[_-]?key|access[_-]?key|api[_-]?key)")
+"""Names of keys whose values are credentials: an error message never repeats such a value."""
+
+
+def cut(value: object, limit: int = ECHO_LIMIT) -> str:
+    """`value` as text, at most `limit` characters: the start and an ellipsis with the length left out."""
+    text = str(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit} more characters)"
+
+
+def holds_credential(key_path: str) -> bool:
+    """Whether a value at this key path (`config.tencentcloud:secretKey`, `fleet.services[0].secrets.x`) is secret."""
+    return CREDENTIAL_NAME.search(key_path) is not None
 
 
 class ExitCode(IntEnum):
@@ -63,6 +83,12 @@ class PolicyInputError(LocatedInputError):
 
 class UsageError(InputError):
     """Command-line flags that do not fit together."""
+
+
+class PolicyDeniedError(InferfleetError):
+    """The policy gate denied a plan that an action (a release) needs to pass: a verdict, exit 1."""
+
+    exit_code = ExitCode.POLICY_DENIED
 
 
 class EngineError(InferfleetError):

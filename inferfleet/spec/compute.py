@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 
-from inferfleet.spec.base import DnsLabel, ScalarValue, SpecModel
+from inferfleet.spec.base import (
+    MAX_GROUP_SIZE,
+    MAX_SETTINGS,
+    MAX_STANDALONE_COUNT,
+    DnsLabel,
+    PrivateCidr,
+    ScalarValue,
+    SpecModel,
+)
 
 if TYPE_CHECKING:
     from inferfleet.spec.model import FleetSpec
@@ -24,10 +32,13 @@ class TuningSpec(SpecModel):
 
     profile: TuningProfileName = Field(default="default", description="Base profile. Default: default.")
     sysctl: dict[str, ScalarValue] = Field(
-        default_factory=dict, description="sysctl overrides, e.g. net.core.rmem_max: 268435456. Default: none."
+        default_factory=dict,
+        max_length=MAX_SETTINGS,
+        description="sysctl overrides, e.g. net.core.rmem_max: 268435456. Default: none.",
     )
     block: dict[str, dict[str, ScalarValue]] = Field(
         default_factory=dict,
+        max_length=MAX_SETTINGS,
         description="Block-device overrides per device class (nvme, virtio): scheduler, nr_requests, read_ahead_kb.",
     )
 
@@ -46,11 +57,11 @@ class ClusterSpec(SpecModel):
             "`id`. Default: none (the Kubernetes provider's ambient kubeconfig)."
         ),
     )
-    pod_cidr: ipaddress.IPv4Network = Field(
+    pod_cidr: PrivateCidr = Field(
         default=ipaddress.IPv4Network("172.20.0.0/16"),
         description="Pod CIDR of a created cluster (outside the VPC). Default: 172.20.0.0/16.",
     )
-    service_cidr: ipaddress.IPv4Network = Field(
+    service_cidr: PrivateCidr = Field(
         default=ipaddress.IPv4Network("172.21.0.0/20"),
         description="Service CIDR of a created cluster (outside the VPC and the pods). Default: 172.21.0.0/20.",
     )
@@ -73,9 +84,17 @@ class PoolSpec(SpecModel):
         default=None, description="Instance type/flavor. Default: the catalog's first offering of the accelerator."
     )
     placement: Placement = Field(default="standalone", description="Default: standalone.")
-    count: int = Field(default=1, ge=0, description="Nodes (standalone) or desired size (group/pool). Default: 1.")
-    min_count: int | None = Field(default=None, ge=0, description="Minimum size. Default: count.")
-    max_count: int | None = Field(default=None, ge=1, description="Maximum size. Default: count.")
+    count: int = Field(
+        default=1,
+        ge=0,
+        le=MAX_GROUP_SIZE,
+        description=f"Nodes (standalone, at most {MAX_STANDALONE_COUNT}) or desired size (group/pool, at most "
+        f"{MAX_GROUP_SIZE}). Default: 1.",
+    )
+    min_count: int | None = Field(default=None, ge=0, le=MAX_GROUP_SIZE, description="Minimum size. Default: count.")
+    max_count: int | None = Field(
+        default=None, ge=1, le=MAX_GROUP_SIZE, description=f"Maximum size, at most {MAX_GROUP_SIZE}. Default: count."
+    )
     image: str | None = Field(
         default=None,
         description="Image (VMs) or node OS (node pools) override. Default: the accelerator family's catalog image.",
@@ -133,6 +152,12 @@ def pool_checks(fleet: FleetSpec) -> Iterator[Problem]:
 
 def _pool_shape(where: tuple[int | str, ...], pool: PoolSpec, vpc: ipaddress.IPv4Network) -> Iterator[Problem]:
     low, high = pool.size_range
+    if pool.placement == "standalone" and pool.count > MAX_STANDALONE_COUNT:
+        yield (
+            (*where, "count"),
+            f"{pool.count} standalone nodes, above the limit of {MAX_STANDALONE_COUNT}; run a pool this large as "
+            "placement scaling_group or kubernetes",
+        )
     if low > high:
         yield (*where, "min_count"), f"{low} is above max_count ({high})"
     elif pool.count > high:
@@ -166,6 +191,7 @@ def tuning_checks(fleet: FleetSpec) -> Iterator[Problem]:
 def user_data_checks(fleet: FleetSpec) -> Iterator[Problem]:
     """The rendered user data of each pool (tuning + service units) fits the cloud's field."""
     from inferfleet_gpu_instance import build_user_data, load_catalog, resolve_tuning
+    from inferfleet_gpu_instance.userdata import SECRET_PLACEHOLDER
 
     from inferfleet.compose.serving import vm_host_extras
 
@@ -173,7 +199,8 @@ def user_data_checks(fleet: FleetSpec) -> Iterator[Problem]:
         return  # reported by those checks; the user data cannot be rendered yet
     catalog = load_catalog()
     try:
-        extras = vm_host_extras(fleet)
+        # Secrets are sized as their placeholder: their values exist only in the program (Pulumi secrets).
+        extras = vm_host_extras(fleet, secret_value=lambda key: SECRET_PLACEHOLDER)
     except (ValueError, LookupError):
         return  # a service the serving checks refuse; its unit cannot be sized yet
     for index, pool in enumerate(fleet.pools):

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
-from inferfleet import FLEET_CONFIG_KEY
-from inferfleet.errors import SpecError
+from inferfleet import FLEET_CONFIG_KEY, PROJECT
+from inferfleet.errors import ECHO_LIMIT, SpecError, cut, holds_credential
 from inferfleet.spec.checks import check_fleet
-from inferfleet.spec.model import STACK_NAME, FleetSpec
+from inferfleet.spec.model import STACK_NAME, STACK_NAME_MAX, FleetSpec
+from inferfleet.spec.strict_yaml import MAX_FILE_BYTES, YamlInputError, parse_yaml
 
 FLEET_KEY_PATH = "fleet"
 """How error messages name the root of the fleet spec (the `inference-fleet:fleet` key)."""
@@ -57,8 +57,12 @@ def display_path(path: Path) -> str:
 
 def load_stack(stacks_dir: Path, name: str) -> StackConfig:
     """Load and fully validate `stacks/Pulumi.<name>.yaml`."""
-    if not STACK_NAME.match(name):
-        raise SpecError(str(stacks_dir), "", f"'{name}' is not a stack name (lower-case letters, digits and dashes)")
+    if not STACK_NAME.fullmatch(name):
+        raise SpecError(
+            str(stacks_dir),
+            "",
+            f"{cut(name)!r} is not a stack name (lower-case letters, digits and dashes, at most {STACK_NAME_MAX})",
+        )
     path = stack_file(stacks_dir, name)
     file = display_path(path)
     if not path.is_file():
@@ -66,15 +70,7 @@ def load_stack(stacks_dir: Path, name: str) -> StackConfig:
         close = difflib.get_close_matches(name, known, n=1)
         hint = f"did you mean '{close[0]}'?" if close else f"known stacks: {', '.join(known) or 'none'}"
         raise SpecError(file, "", f"no such stack file ({hint})")
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "YAML"
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SpecError(file, "", f"malformed YAML at {where}: {problem}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(file, "", f"cannot be read: {exc}") from None
+    document = read_stack_document(path, file)
     if not isinstance(document, dict) or not isinstance(document.get("config"), dict):
         raise SpecError(file, "config", "expected a mapping of stack config keys (Pulumi stack file format)")
     config: dict[str, Any] = document["config"]
@@ -83,7 +79,31 @@ def load_stack(stacks_dir: Path, name: str) -> StackConfig:
     fleet = parse_fleet(config[FLEET_CONFIG_KEY], file)
     stack = StackConfig(name=name, file=file, config=config, fleet=fleet)
     check_provider_config(stack)
+    check_config_references(stack)
     return stack
+
+
+def read_stack_document(path: Path, file: str) -> Any:
+    """The parsed stack file: strict YAML 1.2, bounded in size, depth and alias expansion (see strict_yaml)."""
+    try:
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise SpecError(file, "", f"cannot be read: {exc.strerror or exc}") from None
+    try:
+        return parse_yaml(raw)
+    except YamlInputError as exc:
+        raise SpecError(file, document_path(exc.path), str(exc)) from None
+
+
+def document_path(path: tuple[int | str, ...]) -> str:
+    """A key path of the stack file as messages show it: the fleet spec as `fleet...`, the rest from `config`."""
+    if path[:2] == ("config", FLEET_CONFIG_KEY):
+        return key_path(path[2:])
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{cut(part)}" if text else cut(part))
+    return text
 
 
 def parse_fleet(raw: Any, file: str) -> FleetSpec:
@@ -114,6 +134,19 @@ def check_provider_config(stack: StackConfig) -> None:
         )
 
 
+def check_config_references(stack: StackConfig) -> None:
+    """Config keys the fleet names (a cluster's kubeconfig) exist in the stack file's config."""
+    for index, pool in enumerate(stack.fleet.pools):
+        key = pool.cluster.kubeconfig_key if pool.cluster is not None else None
+        if key is not None and f"{PROJECT}:{key}" not in stack.config:
+            raise SpecError(
+                stack.file,
+                key_path(("pools", index, "cluster", "kubeconfig_key")),
+                f"names the config key `{PROJECT}:{key}`, which this stack file does not have; add it "
+                f'(`pulumi config set --secret {key} "$(cat kubeconfig)"`) or fix the name',
+            )
+
+
 def key_path(loc: tuple[int | str, ...]) -> str:
     """`('pools', 0, 'accelerator')` -> `fleet.pools[0].accelerator`."""
     text = FLEET_KEY_PATH
@@ -122,19 +155,28 @@ def key_path(loc: tuple[int | str, ...]) -> str:
     return text
 
 
+MAX_PROBLEMS_SHOWN = 20
+"""Problems listed in one message; the rest are counted."""
+
+
 def _located(exc: ValidationError, file: str) -> SpecError:
     """The first validation error, located; the rest are summarised so one run shows every problem."""
     # A misspelt key shows up twice, as unknown and as missing: lead with the unknown one,
     # whose suggestion explains both.
     errors = sorted(exc.errors(include_url=False), key=lambda error: error["type"] != "extra_forbidden")
-    messages = [_describe(error) for error in errors]
-    first = errors[0]
-    expectation = messages[0]
-    if len(messages) > 1:
-        expectation += "\n" + "\n".join(
-            f"  also {key_path(e['loc'])}: {m}" for e, m in zip(errors[1:], messages[1:], strict=True)
-        )
-    return SpecError(file, key_path(first["loc"]), expectation)
+    located = [(key_path(_loc(error)), _describe(error)) for error in errors]
+    (where, expectation), rest = located[0], located[1:]
+    for other_where, other in rest[: MAX_PROBLEMS_SHOWN - 1]:
+        expectation += f"\n  also {other_where}: {other}"
+    if len(rest) >= MAX_PROBLEMS_SHOWN:
+        expectation += f"\n  and {len(rest) - MAX_PROBLEMS_SHOWN + 1} more problems"
+    return SpecError(file, where, expectation)
+
+
+def _loc(error: Any) -> tuple[int | str, ...]:
+    """Where an error is: the field, and for a string deep inside a field's value, the path below it."""
+    below = error.get("ctx", {}).get("below", ())
+    return (*error["loc"], *below)
 
 
 def _describe(error: Any) -> str:
@@ -147,9 +189,12 @@ def _describe(error: Any) -> str:
         return f"unknown key{suggestion}"
     if kind == "missing":
         return "required key is missing"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if "input" in error and kind not in ("value_error", "assertion_error") and not isinstance(error["input"], dict):
-        message += f" (got {error['input']!r})"
+    message = cut(str(error["msg"]).removeprefix("Value error, "), 4 * ECHO_LIMIT)
+    if holds_credential(key_path(_loc(error))):
+        return message  # never repeat what may be a credential
+    echoed = "input" in error and kind not in ("value_error", "assertion_error", "plain_text")
+    if echoed and not isinstance(error["input"], dict | list):
+        message += f" (got {cut(repr(error['input']))})"
     return message
 
 

@@ -8,17 +8,26 @@ keys, so a typo never silently becomes a default.
 
 from __future__ import annotations
 
-import re
-
 import semver
 from pydantic import Field, field_validator, model_validator
 
-from inferfleet.spec.base import Cloud, Env, SpecModel
+from inferfleet.spec.base import (
+    MAX_LINKS,
+    MAX_POOLS,
+    MAX_SERVICES,
+    MAX_STANDALONE_NODES,
+    MAX_TAGS,
+    STACK_NAME,
+    STACK_NAME_MAX,
+    Cloud,
+    Env,
+    SpecModel,
+)
 from inferfleet.spec.compute import PoolSpec, TuningSpec
 from inferfleet.spec.network import LinkSpec, Network
 from inferfleet.spec.serving import ServiceSpec
 
-__all__ = ["Cloud", "Env", "FleetSpec", "Tags"]
+__all__ = ["STACK_NAME", "STACK_NAME_MAX", "Cloud", "Env", "FleetSpec", "Tags"]
 
 
 class Tags(SpecModel):
@@ -27,7 +36,9 @@ class Tags(SpecModel):
     team: str = Field(min_length=1, description="Owning team.")
     cost_center: str = Field(alias="cost-center", min_length=1, description="Cost center billed for the fleet.")
     owner: str = Field(min_length=1, description="Person or alias to page about the fleet.")
-    extra: dict[str, str] = Field(default_factory=dict, description="Further tags. Default: none.")
+    extra: dict[str, str] = Field(
+        default_factory=dict, max_length=MAX_TAGS, description=f"Further tags, at most {MAX_TAGS}. Default: none."
+    )
 
 
 class FleetSpec(SpecModel):
@@ -40,9 +51,9 @@ class FleetSpec(SpecModel):
     tags: Tags
     network: Network
     tuning: TuningSpec = Field(default_factory=TuningSpec, description="Host tuning of every pool. Default: default.")
-    pools: list[PoolSpec] = Field(default_factory=list)
-    services: list[ServiceSpec] = Field(default_factory=list)
-    links: list[LinkSpec] = Field(default_factory=list)
+    pools: list[PoolSpec] = Field(default_factory=list, max_length=MAX_POOLS)
+    services: list[ServiceSpec] = Field(default_factory=list, max_length=MAX_SERVICES)
+    links: list[LinkSpec] = Field(default_factory=list, max_length=MAX_LINKS)
 
     @field_validator("version")
     @classmethod
@@ -56,6 +67,12 @@ class FleetSpec(SpecModel):
         _require_unique("pools", [pool.name for pool in self.pools])
         _require_unique("services", [service.name for service in self.services])
         _require_unique("links", [link.stack for link in self.links])
+        standalone = sum(pool.count for pool in self.pools if pool.placement == "standalone")
+        if standalone > MAX_STANDALONE_NODES:
+            raise ValueError(
+                f"the standalone pools have {standalone} nodes together, above the limit of {MAX_STANDALONE_NODES} "
+                "per stack; run large pools as placement scaling_group or kubernetes"
+            )
         return self
 
     def pool(self, name: str) -> PoolSpec | None:
@@ -69,6 +86,3 @@ def _require_unique(section: str, names: list[str]) -> None:
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise ValueError(f"{section} names must be unique, repeated: {', '.join(repeated)}")
-
-
-STACK_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")

@@ -8,7 +8,19 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from inferfleet.spec.base import DnsLabel, Port, ScalarValue, SpecModel
+from inferfleet.spec.base import (
+    MAX_ACCELERATORS_PER_REPLICA,
+    MAX_CACHE_GIB,
+    MAX_CANARY_STAGES,
+    MAX_REPLICAS,
+    MAX_SETTINGS,
+    MAX_SHM_GIB,
+    DnsLabel,
+    Port,
+    ScalarValue,
+    SpecModel,
+    UnicastCidr,
+)
 
 if TYPE_CHECKING:
     from inferfleet.spec.model import FleetSpec
@@ -16,8 +28,11 @@ if TYPE_CHECKING:
 AcceleratorFamily = Literal["nvidia", "ascend"]
 
 _QUANTITY = r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$"
-_SETTING_KEY = r"^[A-Za-z_][A-Za-z0-9_]*$"
-_HOST = r"^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$"
+_SETTING_KEY = r"[A-Za-z_][A-Za-z0-9_]*"
+_CONFIG_KEY = r"[A-Za-z0-9_][A-Za-z0-9_.-]*"
+"""A stack config key of the project's namespace, without the namespace (`hf-token`)."""
+_HOST = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$"
+_OBJECT_NAME = r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$"
 
 
 class ModelServerSettings(SpecModel):
@@ -28,12 +43,18 @@ class ModelServerSettings(SpecModel):
         default="/models", pattern=r"^/", description="Model path inside the container. Default: /models."
     )
     port: Port = Field(default=8000, description="Inference port. Default: 8000.")
-    health_path: str = Field(default="/health", pattern=r"^/", description="Health endpoint. Default: /health.")
+    health_path: str = Field(
+        default="/health", pattern=r"^/", description="Health endpoint (startup and liveness). Default: /health."
+    )
+    ready_path: str | None = Field(
+        default=None, pattern=r"^/", description="Readiness endpoint, e.g. /v2/health/ready. Default: health_path."
+    )
     max_batch_size: int = Field(default=32, ge=1, le=4096, description="Default: 32.")
     max_sequence_length: int = Field(default=8192, ge=128, le=1048576, description="Default: 8192.")
     precision: Literal["fp32", "fp16", "bf16", "int8", "fp8"] = Field(default="bf16", description="Default: bf16.")
     extra: dict[str, ScalarValue] = Field(
         default_factory=dict,
+        max_length=MAX_SETTINGS,
         description="Free-form extra settings, passed as upper-cased environment variables. Default: none.",
     )
 
@@ -42,7 +63,7 @@ class ModelServerSettings(SpecModel):
     def _env_names(cls, extra: dict[str, ScalarValue]) -> dict[str, ScalarValue]:
         from inferfleet_inference_service.args import extra_settings_problem
 
-        bad = sorted(key for key in extra if not re.match(_SETTING_KEY, key))
+        bad = sorted(key for key in extra if not re.fullmatch(_SETTING_KEY, key))
         if bad:
             raise ValueError(f"extra setting names must be environment-variable names ([A-Za-z_][A-Za-z0-9_]*): {bad}")
         problem = extra_settings_problem(extra)
@@ -60,7 +81,9 @@ class CanarySpec(SpecModel):
 
     image: str = Field(description="Canary image, pinned by digest.")
     stages: list[int] = Field(
-        default_factory=lambda: [5, 20, 100], description="Traffic % per stage. Default: 5, 20, 100."
+        default_factory=lambda: [5, 20, 100],
+        max_length=MAX_CANARY_STAGES,
+        description="Traffic % per stage. Default: 5, 20, 100.",
     )
     stage: int = Field(default=0, ge=0, description="Index into `stages` of the current stage. Default: 0.")
 
@@ -84,8 +107,10 @@ class CanarySpec(SpecModel):
 class AutoscalingSpec(SpecModel):
     """HorizontalPodAutoscaler settings."""
 
-    min_replicas: int | None = Field(default=None, ge=1, description="Default: the service's replicas.")
-    max_replicas: int | None = Field(default=None, ge=1, description="Default: 2 x replicas.")
+    min_replicas: int | None = Field(
+        default=None, ge=1, le=MAX_REPLICAS, description="Default: the service's replicas."
+    )
+    max_replicas: int | None = Field(default=None, ge=1, le=MAX_REPLICAS, description="Default: 2 x replicas.")
     cpu_utilization: int = Field(default=75, ge=1, le=100, description="Target CPU %. Default: 75.")
     custom_metric: str | None = Field(
         default=None,
@@ -103,6 +128,25 @@ class AutoscalingSpec(SpecModel):
         return self
 
 
+class TlsSpec(SpecModel):
+    """TLS of the service's Ingress: exactly one of an existing certificate Secret and a cert-manager issuer."""
+
+    secret_name: str | None = Field(
+        default=None, pattern=_OBJECT_NAME, description="kubernetes.io/tls Secret in the namespace. Default: none."
+    )
+    cluster_issuer: str | None = Field(
+        default=None,
+        pattern=_OBJECT_NAME,
+        description="cert-manager ClusterIssuer issuing the certificate into `<service>-tls`. Default: none.",
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> TlsSpec:
+        if (self.secret_name is None) == (self.cluster_issuer is None):
+            raise ValueError("give exactly one of secret_name (an existing certificate) and cluster_issuer")
+        return self
+
+
 class ServiceSpec(SpecModel):
     """An inference service on one pool."""
 
@@ -114,11 +158,20 @@ class ServiceSpec(SpecModel):
         description="Accelerator family the image is built for (nvidia: CUDA, ascend: CANN); checked against the "
         "pool. Default: none (the pool's family).",
     )
-    replicas: int = Field(default=2, ge=1, description="Stable replicas (Kubernetes placement). Default: 2.")
-    accelerators_per_replica: int = Field(default=1, ge=1, description="Accelerators per replica. Default: 1.")
+    replicas: int = Field(
+        default=2,
+        ge=1,
+        le=MAX_REPLICAS,
+        description=f"Stable replicas (Kubernetes placement), at most {MAX_REPLICAS}. Default: 2.",
+    )
+    accelerators_per_replica: int = Field(
+        default=1, ge=1, le=MAX_ACCELERATORS_PER_REPLICA, description="Accelerators per replica. Default: 1."
+    )
     cpu: str = Field(default="8", pattern=_QUANTITY, description="CPU request = limit. Default: 8.")
     memory: str = Field(default="64Gi", pattern=_QUANTITY, description="Memory request = limit. Default: 64Gi.")
-    min_available: int = Field(default=1, ge=0, description="PodDisruptionBudget minAvailable. Default: 1.")
+    min_available: int = Field(
+        default=1, ge=0, le=MAX_REPLICAS, description="PodDisruptionBudget minAvailable. Default: 1."
+    )
     namespace: DnsLabel | None = Field(default=None, description="Kubernetes namespace. Default: the service name.")
     model: ModelServerSettings
     canary: CanarySpec | None = Field(default=None, description="Canary track (Kubernetes placement). Default: none.")
@@ -128,15 +181,65 @@ class ServiceSpec(SpecModel):
         default="nginx", pattern=r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$", description="IngressClass. Default: nginx."
     )
     ingress_host: str | None = Field(
-        default=None, pattern=_HOST, description="Host the Ingress answers for. Default: none (any host)."
+        default=None,
+        pattern=_HOST,
+        description="Host the Ingress answers for (no wildcard). Default: none (no Ingress: in-cluster only).",
+    )
+    tls: TlsSpec | None = Field(
+        default=None, description="TLS of the Ingress; required in prod when there is one. Default: none."
+    )
+    ingress_namespace: DnsLabel = Field(
+        default="ingress-nginx", description="Ingress controller's namespace, let in. Default: ingress-nginx."
+    )
+    monitoring_namespace: DnsLabel = Field(
+        default="monitoring", description="Prometheus's namespace, let in on the server port. Default: monitoring."
+    )
+    egress_cidrs: list[UnicastCidr] = Field(
+        default_factory=list,
+        max_length=64,
+        description="Networks the server may reach besides cluster DNS (e.g. model storage endpoints). Default: none.",
+    )
+    egress_ports: list[Port] = Field(
+        default_factory=lambda: [443],
+        min_length=1,
+        max_length=16,
+        description="TCP ports of egress_cidrs. Default: 443.",
     )
     startup_timeout_seconds: int = Field(
         default=900, ge=30, le=7200, description="Time allowed to load the model before probes fail. Default: 900."
     )
     cache_gib: int = Field(
-        default=100, ge=1, description="Model cache size (emptyDir / host dir) in GiB. Default: 100."
+        default=100,
+        ge=1,
+        le=MAX_CACHE_GIB,
+        description=f"Model cache size (emptyDir / host dir) in GiB, at most {MAX_CACHE_GIB}. Default: 100.",
     )
-    shm_gib: int = Field(default=16, ge=1, description="Shared memory (/dev/shm) in GiB. Default: 16.")
+    shm_gib: int = Field(
+        default=16,
+        ge=1,
+        le=MAX_SHM_GIB,
+        description=f"Shared memory (/dev/shm) in GiB, at most {MAX_SHM_GIB}. Default: 16.",
+    )
+
+    secrets: dict[str, str] = Field(
+        default_factory=dict,
+        max_length=MAX_SETTINGS,
+        description="Environment variables that hold credentials, each from a secret config key of this stack "
+        "(`pulumi config set --secret <key>`, `secure:` in the stack file), e.g. {HF_TOKEN: hf-token}. Delivered as "
+        "a Kubernetes Secret, or a root-only (0600) env file on VMs; masked in plans and renders. Default: none.",
+    )
+
+    @model_validator(mode="after")
+    def _secret_names(self) -> ServiceSpec:
+        from inferfleet_inference_service.args import secret_names_problem
+
+        problem = secret_names_problem(list(self.secrets), list(self.model.extra))
+        if problem:
+            raise ValueError(f"secrets: {problem}")
+        keys = sorted(key for key in self.secrets.values() if not re.fullmatch(_CONFIG_KEY, key))
+        if keys:
+            raise ValueError(f"secrets: {keys} are not config key names (e.g. hf-token, without `inference-fleet:`)")
+        return self
 
     @model_validator(mode="after")
     def _replica_bounds(self) -> ServiceSpec:
@@ -201,6 +304,11 @@ KUBERNETES_ONLY = frozenset(
         "service_monitor",
         "ingress_class",
         "ingress_host",
+        "tls",
+        "ingress_namespace",
+        "monitoring_namespace",
+        "egress_cidrs",
+        "egress_ports",
         "cache_gib",
     }
 )
@@ -337,10 +445,27 @@ def services_fit_placement(fleet: FleetSpec) -> Iterator[Problem]:
         namespaces.setdefault(key, service.name)
 
 
+def services_encrypt_ingress(fleet: FleetSpec) -> Iterator[Problem]:
+    """An Ingress (a host) carries TLS; in prod it must, so no model traffic crosses the network in clear."""
+    for index, service in enumerate(fleet.services):
+        pool = fleet.pool(service.pool)
+        if pool is None or pool.placement in VM_PLACEMENTS:
+            continue
+        if service.tls is not None and service.ingress_host is None:
+            yield ("services", index, "tls"), "needs ingress_host: without a host there is no Ingress to serve TLS"
+        if fleet.env == "prod" and service.ingress_host is not None and service.tls is None:
+            yield (
+                ("services", index, "tls"),
+                f"required in prod for the Ingress of {service.ingress_host!r}: give secret_name (an existing "
+                "kubernetes.io/tls Secret) or cluster_issuer (cert-manager)",
+            )
+
+
 SERVING_CHECKS: tuple[Callable[[FleetSpec], Iterator[Problem]], ...] = (
     services_pin_images,
     services_respect_disruption_budget,
     services_fit_pools,
     services_on_known_kubernetes,
     services_fit_placement,
+    services_encrypt_ingress,
 )

@@ -150,9 +150,9 @@ def test_bad_pool_or_tuning_is_located(
 
 
 def test_user_data_over_the_cloud_limit(write_stack: WriteStack) -> None:
-    # The VM's systemd unit carries the model settings; 40 KB of them cannot fit Huawei's 32 KB user data.
+    # The VM's systemd unit carries the model settings; 36 KB of them cannot fit Huawei's 32 KB user data.
     def grow(fleet: dict[str, Any]) -> None:
-        fleet["services"][0]["model"]["extra"] = {f"SETTING_{index}": "x" * 100 for index in range(400)}
+        fleet["services"][0]["model"]["extra"] = {f"SETTING_{index}": "x" * 600 for index in range(60)}
 
     error = load_changed(write_stack, "staging-cn-south", grow)
     assert error.key_path == "fleet.pools[0]"

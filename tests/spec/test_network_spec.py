@@ -70,7 +70,7 @@ def test_bandwidth_must_be_positive(write_stack: WriteStack, bandwidth: int) -> 
 @pytest.mark.parametrize("key", ["ssh_cidrs", "peer_cidrs"])
 def test_world_open_cidrs_are_refused(write_stack: WriteStack, key: str) -> None:
     error = load_error(write_stack("dev-x", bare("prod-cn-south", **{key: ["0.0.0.0/0"]})), "dev-x")
-    assert error.key_path == f"fleet.network.{key}"
+    assert error.key_path == f"fleet.network.{key}[0]"
     assert "never be open to 0.0.0.0/0" in error.expectation
 
 

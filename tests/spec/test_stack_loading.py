@@ -47,7 +47,9 @@ def test_missing_stack_file_suggests_the_closest_stack(stacks_dir: Path) -> None
 def test_malformed_yaml_names_the_line(write_stack: WriteStack) -> None:
     stacks = write_stack("dev-x", text="config:\n  inference-fleet:fleet:\n    env: [prod\n")
     error = _error(stacks, "dev-x")
-    assert "Pulumi.dev-x.yaml: malformed YAML at line 4" in str(error)
+    assert error.file.endswith("Pulumi.dev-x.yaml")
+    assert error.key_path == "fleet.env"
+    assert error.expectation.startswith("malformed YAML at line 4: ")
 
 
 def test_a_file_without_the_fleet_key(write_stack: WriteStack) -> None:

@@ -290,7 +290,8 @@ def _parse_sysctl(key: str, raw: Scalar) -> SysctlValue | None:
             return raw
         return None
     parts = raw.split() if isinstance(raw, str) else []
-    if len(parts) != spec.length or not all(part.isdigit() for part in parts):
+    # ASCII digits only: str.isdigit() also accepts superscripts such as '²', which int() refuses.
+    if len(parts) != spec.length or not all(part.isascii() and part.isdigit() for part in parts):
         return None
     vector = tuple(int(part) for part in parts)
     in_range = all(spec.minimum <= number <= spec.maximum for number in vector)
