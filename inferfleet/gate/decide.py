@@ -37,6 +37,12 @@ class GateResult:
     violations: list[dict[str, Any]]
     waived: list[dict[str, Any]] = field(default_factory=list)
     unused_waivers: list[Waiver] = field(default_factory=list)
+    unexamined: dict[str, int] = field(default_factory=dict)
+    """Resource types of the plan no policy examined, with their counts (what a reviewer checks by hand)."""
+
+    @property
+    def unexamined_resources(self) -> int:
+        return sum(self.unexamined.values())
 
     @property
     def mandatory(self) -> list[dict[str, Any]]:
@@ -64,11 +70,17 @@ def decide(
     today: dt.date | None = None,
 ) -> GateResult:
     """Evaluate the whole plan in one query, check OPA evaluated every policy, then apply waivers."""
-    found, evaluated = engine.evaluate(policy_input(plan))
-    missing = sorted({p.package for p in policies} - evaluated)
+    decision = engine.decide(policy_input(plan))
+    found = decision.violations
+    missing = sorted({p.package for p in policies} - decision.policies)
     if missing:
         raise EngineError(
             f"OPA did not evaluate policy package(s) {', '.join(missing)}: it does not hold this repository's policies",
+            hint="start it with the policies/opa bundle, or drop --opa-url to let the gate start its own OPA",
+        )
+    if decision.unexamined is None:
+        raise EngineError(
+            "OPA did not say which resource types no policy examined: it does not hold this repository's lib package",
             hint="start it with the policies/opa bundle, or drop --opa-url to let the gate start its own OPA",
         )
     today = today or dt.datetime.now(dt.UTC).date()
@@ -94,4 +106,5 @@ def decide(
         violations=sorted(open_violations, key=_order),
         waived=sorted(waived, key=_order),
         unused_waivers=[w for w in live if id(w) not in used],
+        unexamined=decision.unexamined,
     )

@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -35,8 +36,14 @@ DEFAULT_POLICIES = REPO_ROOT / "policies" / "opa"
 PROJECT_OPA = REPO_ROOT / ".tools" / "bin" / "opa"
 OPA_ENV = "INFERFLEET_OPA"
 
-QUERY = "violations := [v | some name; some v in data[name].deny]; policies := {name | some name; data[name].deny}"
-"""One ad-hoc query over every loaded package with a `deny` rule: the plan is decided at once."""
+QUERY = (
+    "violations := [v | some name; some v in data[name].deny]; "
+    "policies := {name | some name; data[name].deny}; "
+    "unexamined := data.lib.unexamined({t | some name; some t in data[name].examined})"
+)
+"""One ad-hoc query over every loaded package with a `deny` rule: the plan is decided at once. It also
+asks which of the plan's resource types no policy examined (each policy declares the types its rules
+read in an `examined` set; lib.unexamined counts the rest), so a report shows what the gate did not see."""
 
 MAX_ANSWER_BYTES = 256 * 1024 * 1024
 """A bound on OPA's answer: a server at --opa-url is not trusted to answer sensibly."""
@@ -49,7 +56,20 @@ class PolicyEngine(Protocol):
 
     def evaluate(self, policy_input: Mapping[str, Any]) -> tuple[list[dict[str, Any]], set[str]]: ...
 
+    def decide(self, policy_input: Mapping[str, Any]) -> Decision: ...
+
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One query's answer: the violations, the policy packages evaluated, and the plan's resource
+    types no policy examined (type -> count of resources)."""
+
+    violations: list[dict[str, Any]]
+    policies: set[str]
+    unexamined: dict[str, int] | None
+    """None when the server did not compute it (it lacks this repository's lib package)."""
 
 
 def find_opa(explicit: str | None = None) -> Path:
@@ -218,6 +238,10 @@ class OpaEngine:
             self.server.stop()
 
     def evaluate(self, policy_input: Mapping[str, Any]) -> tuple[list[dict[str, Any]], set[str]]:
+        decision = self.decide(policy_input)
+        return decision.violations, decision.policies
+
+    def decide(self, policy_input: Mapping[str, Any]) -> Decision:
         query = {"query": QUERY, "input": policy_input}
         try:
             body = orjson.dumps(query)
@@ -247,7 +271,8 @@ class OpaEngine:
             answer = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             raise EngineError(f"OPA at {self.url} answered something that is not JSON: {exc}") from exc
-        return parse_answer(answer, self.url)
+        violations, policies = parse_answer(answer, self.url)
+        return Decision(violations, policies, parse_unexamined(answer, self.url))
 
     def _process_note(self) -> str:
         if self.server is None:
@@ -299,3 +324,15 @@ def parse_answer(answer: Any, source: str) -> tuple[list[dict[str, Any]], set[st
     if any(not isinstance(name, str) for name in row["policies"]):
         raise garbage("policy package names are not strings")
     return violations, set(row["policies"])
+
+
+def parse_unexamined(answer: Any, source: str) -> dict[str, int] | None:
+    """The resource types no policy examined (type -> count) of a well-formed answer (see parse_answer)."""
+    counts = answer["result"][0].get("unexamined")
+    if counts is None:
+        return None
+    if not isinstance(counts, dict) or any(
+        not isinstance(t, str) or not isinstance(n, int) or isinstance(n, bool) or n < 1 for t, n in counts.items()
+    ):
+        raise EngineError(f"OPA at {source} answered an unexpected document (`unexamined` is not a map of counts)")
+    return dict(sorted(counts.items()))

@@ -9,11 +9,15 @@ from xml.etree import ElementTree as ET
 from rich.console import Console
 from rich.markup import escape
 
+from inferfleet.cli.console import markup as terminal_markup
+from inferfleet.cli.console import plain
+
 from inferfleet.gate.catalog import SEVERITIES, Rule
 from inferfleet.gate.decide import GateResult
 from inferfleet.gate.waivers import EXPIRED_WAIVER_ID
 
 REPORT_FORMAT = "inferfleet.gate/v1"
+COVERAGE_NOTE_ID = "inferfleet/unexamined-type"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
 _SARIF_LEVEL = {"mandatory": "error", "advisory": "warning"}
@@ -38,7 +42,21 @@ def _summary(result: GateResult) -> dict[str, int]:
         "mandatory": len(result.mandatory),
         "advisory": len(result.advisory),
         "waived": len(result.waived),
+        "unexamined_resources": result.unexamined_resources,
+        "unexamined_types": len(result.unexamined),
     }
+
+
+def _inert(text: str) -> str:
+    """A plan's resource type as shown on a terminal: control characters written as escapes."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def _coverage_line(result: GateResult) -> str:
+    return (
+        f"not examined by any rule: {result.unexamined_resources} resource(s) of {len(result.unexamined)} type(s); "
+        "review them by hand"
+    )
 
 
 def console_report(result: GateResult, console: Console) -> None:
@@ -47,12 +65,15 @@ def console_report(result: GateResult, console: Console) -> None:
     Lines are not wrapped: URNs stay whole, so they can be searched and copied.
     """
 
-    def show(text: str, *, markup: bool = True) -> None:
-        console.print(text, markup=markup, highlight=False, soft_wrap=True)
+    # Every value from the plan, the policies or the waivers goes through the one terminal writer:
+    # `text` inside markup, `plain` lines with markup off (control characters shown as escapes).
+    def show(line: str, *, markup: bool = True) -> None:
+        console.print(line if markup else plain(line), markup=markup, highlight=False, soft_wrap=True, emoji=False)
 
+    text = terminal_markup
     show(
-        f"[bold]gate[/] {result.stack} v{result.stack_version} ({result.env}, {result.cloud} {result.region}): "
-        f"{result.resource_count} resources, {len(result.rules)} rules"
+        f"[bold]gate[/] {text(result.stack)} v{text(result.stack_version)} ({text(result.env)}, "
+        f"{text(result.cloud)} {text(result.region)}): {result.resource_count} resources, {len(result.rules)} rules"
     )
     for severity in SEVERITIES:
         group = [v for v in result.violations if v["severity"] == severity]
@@ -61,7 +82,7 @@ def console_report(result: GateResult, console: Console) -> None:
         show(f"\n[{_SEVERITY_STYLE[severity]}]{severity.upper()}[/] ({len(group)})")
         for violation in group:
             tag = "[red]MANDATORY[/]" if violation["enforcement"] == "mandatory" else "[yellow]advisory[/]"
-            show(f"  {tag} [bold]{violation['policy_id']}[/] {escape(violation['message'])}")
+            show(f"  {tag} [bold]{text(violation['policy_id'])}[/] {text(violation['message'])}")
             show(f"    resource: {violation['urn']}", markup=False)
             show(f"    fix: {violation['remediation']}", markup=False)
     if result.waived:
@@ -75,6 +96,10 @@ def console_report(result: GateResult, console: Console) -> None:
             )
     for waiver in result.unused_waivers:
         show(f"note: waiver {waiver.where} ({waiver.policy_id} {waiver.urn}) matched nothing", markup=False)
+    if result.unexamined:
+        show(f"\n[dim]COVERAGE[/] {escape(_coverage_line(result))}")
+        for type_, count in result.unexamined.items():
+            show(f"  {_inert(type_)} x{count}", markup=False)
     counts = _summary(result)
     line = f"{counts['mandatory']} mandatory, {counts['advisory']} advisory, {counts['waived']} waived"
     verdict = "[bold green]PASS[/]" if result.passed else "[bold red]FAIL[/]"
@@ -94,6 +119,7 @@ def json_report(result: GateResult) -> dict[str, Any]:
         "violations": result.violations,
         "waived": result.waived,
         "unused_waivers": [w.as_dict() for w in result.unused_waivers],
+        "unexamined": result.unexamined,
     }
 
 
@@ -170,6 +196,21 @@ def sarif_report(result: GateResult, *, artifact: str, tool_version: str) -> dic
                     }
                 },
                 "automationDetails": {"id": f"inferfleet-gate/{result.stack}"},
+                "invocations": [
+                    {
+                        "executionSuccessful": True,
+                        "toolExecutionNotifications": [
+                            {
+                                "level": "note",
+                                "descriptor": {"id": COVERAGE_NOTE_ID},
+                                "message": {"text": f"{type_}: {count} resource(s) not examined by any rule"},
+                                "properties": {"resourceType": type_, "count": count},
+                            }
+                            for type_, count in result.unexamined.items()
+                        ],
+                    }
+                ],
+                "properties": {"unexamined": result.unexamined},
                 "results": [_sarif_result(v, index, artifact) for v in [*result.violations, *result.waived]],
             }
         ],
@@ -208,6 +249,20 @@ def junit_report(result: GateResult) -> str:
         ]
         if notes:
             ET.SubElement(case, "system-out").text = "\n".join(notes)
+    if result.unexamined:
+        # What no rule looked at is a skipped check: CI test views show it beside the rules.
+        suite.set("skipped", "1")
+        suite.set("tests", str(len(rules) + 1))
+        suites.set("tests", str(len(rules) + 1))
+        properties = ET.Element("properties")
+        for type_, count in result.unexamined.items():
+            ET.SubElement(properties, "property", name=f"unexamined:{type_}", value=str(count))
+        suite.insert(0, properties)
+        coverage = ET.SubElement(
+            suite, "testcase", classname="policies.coverage", name="resource types no rule examined"
+        )
+        skipped = ET.SubElement(coverage, "skipped", message=_coverage_line(result))
+        skipped.text = "\n".join(f"{type_}: {count}" for type_, count in result.unexamined.items())
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 

@@ -45,7 +45,16 @@ def test_json_report(reports: tuple) -> None:  # type: ignore[type-arg]
     _, report, _, _, _ = reports
     assert report["format"] == "inferfleet.gate/v1"
     assert report["verdict"] == "fail"
-    assert report["summary"] == {"resources": 4, "rules": RULES, "mandatory": 3, "advisory": 0, "waived": 0}
+    assert report["summary"] == {
+        "resources": 4,
+        "rules": RULES,
+        "mandatory": 3,
+        "advisory": 0,
+        "waived": 0,
+        "unexamined_resources": 0,
+        "unexamined_types": 0,
+    }
+    assert report["unexamined"] == {}
     first = report["violations"][0]
     assert set(first) >= {"policy_id", "severity", "enforcement", "urn", "message", "remediation"}
 

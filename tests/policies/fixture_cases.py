@@ -272,9 +272,14 @@ DENIED: dict[str, dict[str, Case]] = {
     },
     "workloads": {
         "tagged_image_as_root": (
-            [deployment(containers=[container(image="autoglm:latest", securityContext={})]), pdb()],
+            [
+                deployment(
+                    containers=[container(image="autoglm:latest", securityContext={"allowPrivilegeEscalation": False})]
+                ),
+                pdb(),
+            ],
             {},
-            {"IF-K8S-001", "IF-K8S-005", "IF-K8S-006", "IF-K8S-013"},
+            {"IF-K8S-001", "IF-K8S-005", "IF-K8S-006"},
         ),
         "unbounded_unprobed": (
             [

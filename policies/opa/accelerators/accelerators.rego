@@ -57,3 +57,6 @@ deny contains v if {
 	])
 	v := lib.violation(rego.metadata.rule(), lib.stack_location, detail)
 }
+
+# Resource types this policy's rules read (the gate reports the plan's types no policy reads).
+examined contains r.type if some r in lib.of_types(data.lib.compute_types)

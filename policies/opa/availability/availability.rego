@@ -63,3 +63,6 @@ _covered(r) if {
 		labels[key] == value
 	}
 }
+
+# Resource types this policy's rules read (the gate reports the plan's types no policy reads).
+examined contains r.type if some r in array.concat(workloads, budgets)

@@ -145,3 +145,6 @@ _valid_weight(text) if {
 	n := _number(text)
 	n <= 100
 }
+
+# Resource types this policy's rules read (the gate reports the plan's types no policy reads).
+examined contains r.type if some r in canaries

@@ -55,3 +55,6 @@ deny contains v if {
 	detail := sprintf("%s %s has an unencrypted %s (%s not set)", [r.type, r.name, check.name, check.key])
 	v := lib.violation(rego.metadata.rule(), r.urn, detail)
 }
+
+# Resource types this policy's rules read (the gate reports the plan's types no policy reads).
+examined contains r.type if some r in lib.of_types(data.disk_encryption.disks)

@@ -42,3 +42,6 @@ _tuned(r) if {
 	some text in boot_texts(r)
 	regex.match(data.host_tuning.marker_pattern, text)
 }
+
+# Resource types this policy's rules read (the gate reports the plan's types no policy reads).
+examined contains r.type if some r in lib.gpu_nodes

@@ -210,3 +210,17 @@ containers := [{"r": r, "c": c, "kind": kind} |
 	some kind in ["containers", "initContainers", "ephemeralContainers"]
 	some c in object.get(pod_spec(r), kind, [])
 ]
+
+# Resource types of the plan that no policy examined (`examined` is the union of every policy's
+# `examined` set), with their counts: what a reviewer checks by hand. Stacks, providers, stack
+# references and component resources are not infrastructure and are left out.
+unexamined(examined) := {t: count(rs) |
+	some t, rs in by_type
+	not t in examined
+	_infrastructure(rs[0])
+}
+
+_infrastructure(r) if {
+	r.custom == true
+	not startswith(r.type, "pulumi:")
+}

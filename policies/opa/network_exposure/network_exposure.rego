@@ -250,3 +250,15 @@ _internal_service(r, "LoadBalancer") if {
 	count(ranges) > 0
 	not _world_or_unreadable(ranges)
 }
+
+# Resource types this policy's rules read (the gate reports the plan's types no policy reads).
+examined contains r.type if some r in private_resources
+
+examined contains r.type if {
+	some table in [
+		data.network_exposure.public_subnets, data.network_exposure.eip_attachments,
+		data.network_exposure.public_load_balancers, data.network_exposure.load_balancer_types,
+		data.network_exposure.api_endpoints, ["kubernetes:core/v1:Service"],
+	]
+	some r in lib.of_types(table)
+}

@@ -377,3 +377,16 @@ _may_reach(o, p) if {
 _shown(null) := "unreadable"
 
 _shown(ranges) := concat(",", [sprintf("%v-%v", r) | some r in ranges]) if ranges != null
+
+# Resource types this policy's rules read (the gate reports the plan's types no policy reads).
+examined contains t if {
+	some t in {
+		"huaweicloud:Vpc/secgroupRule:SecgroupRule", "alicloud:ecs/securityGroupRule:SecurityGroupRule",
+		"tencentcloud:Security/groupRule:GroupRule", "tencentcloud:Security/groupRuleSet:GroupRuleSet",
+		"tencentcloud:Security/groupLiteRule:GroupLiteRule", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+		"aws:ec2/securityGroup:SecurityGroup", "aws:ec2/securityGroupRule:SecurityGroupRule",
+	}
+	lib.by_type[t]
+}
+
+examined contains r.type if some r in lib.workloads

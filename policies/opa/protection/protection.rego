@@ -22,3 +22,6 @@ deny contains v if {
 	object.get(r, ["options", "protect"], false) != true
 	v := lib.violation(rego.metadata.rule(), r.urn, sprintf("%s %s is not protected", [r.type, r.name]))
 }
+
+# Resource types this policy's rules read (the gate reports the plan's types no policy reads).
+examined contains r.type if some r in lib.of_types(data.protection.stateful_types)

@@ -60,3 +60,12 @@ deny contains v if {
 	detail := sprintf("stack %q uses %s region %q outside mainland China", [input.stack, cloud, region])
 	v := lib.violation(rego.metadata.rule(), urn, detail)
 }
+
+# Resource types this policy's rules read (the gate reports the plan's types no policy reads):
+# those that name a region (providers included).
+examined contains r.type if {
+	some t, resources in lib.by_type
+	not startswith(t, "kubernetes:")
+	some r in resources
+	count(object.keys(r.inputs) & region_keys) > 0
+}

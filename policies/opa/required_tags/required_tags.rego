@@ -95,3 +95,6 @@ _has_value(tags, key) if {
 	is_string(tags[key])
 	tags[key] != ""
 }
+
+# Resource types this policy's rules read (the gate reports the plan's types no policy reads).
+examined contains r.type if some [r, _] in tagged

@@ -285,3 +285,10 @@ deny contains v if {
 	detail := sprintf("%s %s enforces Pod Security level %q, not %q", [r.type, r.name, found, level])
 	v := lib.violation_with(rego.metadata.rule(), r.urn, detail, {"found": found, "required": level})
 }
+
+# Resource types this policy's rules read (the gate reports the plan's types no policy reads).
+examined contains r.type if some r in lib.workloads
+
+examined contains r.type if some r in lib.of_types(["kubernetes:core/v1:Namespace"])
+
+examined contains r.type if some r in lib.of_types(data.lib.compute_types)
