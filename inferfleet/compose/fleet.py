@@ -14,7 +14,7 @@ import pulumi
 from inferfleet.compose.compute import compose_pools
 from inferfleet.compose.network import compose_network
 from inferfleet.compose.providers import cloud_provider
-from inferfleet.compose.serving import compose_services, vm_host_extras
+from inferfleet.compose.serving import compose_services, config_secret, vm_host_extras
 from inferfleet.compose.tags import fleet_tags
 from inferfleet.spec.model import FleetSpec
 
@@ -25,7 +25,12 @@ def compose_fleet(fleet: FleetSpec, *, stack: str) -> dict[str, Any]:
     tags = fleet_tags(fleet, stack)
     network = compose_network(fleet, stack=stack, provider=provider, tags=tags)
     compute = compose_pools(
-        fleet, stack=stack, provider=provider, network=network, tags=tags, host_extras=vm_host_extras(fleet)
+        fleet,
+        stack=stack,
+        provider=provider,
+        network=network,
+        tags=tags,
+        host_extras=vm_host_extras(fleet, secret_value=config_secret),
     )
     serving = compose_services(fleet, stack=stack, compute=compute, tags=tags)
     return {

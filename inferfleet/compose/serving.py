@@ -8,12 +8,13 @@ into its instances' user data; both targets take their settings from the same sp
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pulumi
 
+from inferfleet import PROJECT
 from inferfleet.compose.compute import ComputeLayer
 from inferfleet.spec.model import FleetSpec
 from inferfleet.spec.serving import VM_PLACEMENTS, ServiceSpec
@@ -34,7 +35,16 @@ class ServingLayer:
     outputs: dict[str, Any] = field(default_factory=dict)
 
 
-def _server_args(service: ServiceSpec) -> Any:
+SecretValue = Callable[[str], Any]
+"""The value of a secret config key: a Pulumi secret in the program, a placeholder when only sizing."""
+
+
+def config_secret(key: str) -> pulumi.Output[str]:
+    """A secret config value of the project's namespace, as a Pulumi secret."""
+    return pulumi.Config(PROJECT).require_secret(key)
+
+
+def _server_args(service: ServiceSpec, secret_value: SecretValue) -> Any:
     from inferfleet_inference_service import ModelServerArgs
 
     model = service.model
@@ -47,10 +57,12 @@ def _server_args(service: ServiceSpec) -> Any:
         max_sequence_length=model.max_sequence_length,
         precision=model.precision,
         extra=dict(model.extra),
+        # Secret config values stay Pulumi secrets end to end: masked in the plan, never in a ConfigMap.
+        secrets={name: secret_value(key) for name, key in sorted(service.secrets.items())},
     )
 
 
-def vm_host_extras(fleet: FleetSpec) -> dict[str, dict[str, Any]]:
+def vm_host_extras(fleet: FleetSpec, *, secret_value: SecretValue) -> dict[str, dict[str, Any]]:
     """Cloud-config parts (write_files, runcmd) per pool for services that run as systemd units on VMs."""
     from inferfleet_gpu_instance import load_catalog
     from inferfleet_inference_service import AcceleratorArgs, VmServiceArgs, vm_service_parts
@@ -66,7 +78,7 @@ def vm_host_extras(fleet: FleetSpec) -> dict[str, dict[str, Any]]:
             VmServiceArgs(
                 name=service.name,
                 image=service.image,
-                server=_server_args(service),
+                server=_server_args(service, secret_value),
                 accelerator=AcceleratorArgs(
                     family=offering.family,
                     resource=offering.device_plugin_resource,
@@ -117,7 +129,7 @@ def compose_services(fleet: FleetSpec, *, stack: str, compute: ComputeLayer, tag
                 namespace=service.resolved_namespace,
                 image=service.image,
                 cloud=fleet.cloud,
-                server=_server_args(service),
+                server=_server_args(service, config_secret),
                 accelerator=AcceleratorArgs(
                     family=pool.accelerator_family,
                     resource=pool.device_plugin_resource,

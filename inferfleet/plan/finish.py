@@ -1,4 +1,4 @@
-"""The one way a plan is finished, whatever its source: sorted, modules assigned, checked.
+"""The one way a plan is finished, whatever its source: sorted, modules assigned, credentials masked, checked.
 
 The offline capture, a `pulumi preview --json` document and a CrossGuard stack each build their
 resources, then call :func:`finish_plan`; a plan read from a file goes through :func:`check_plan`.
@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from inferfleet.errors import PlanInputError
+from inferfleet.plan.credentials import mask_provider_credentials
 from inferfleet.plan.model import MODULE_TYPE_PREFIX, PLAN_FORMAT, Plan, PlanResource, StackSettings
 
 
@@ -48,6 +49,7 @@ def finish_plan(
     """
     ordered = sorted(resources, key=lambda r: r["urn"])
     assign_modules(ordered)
+    mask_provider_credentials(ordered)
     plan: Plan = {
         "format": PLAN_FORMAT,
         "project": settings["project"],

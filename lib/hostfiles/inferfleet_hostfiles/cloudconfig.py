@@ -25,7 +25,5 @@ _LiteralDumper.add_representer(str, _represent_text)
 
 def cloud_config(config: Mapping[str, Any]) -> str:
     """`#cloud-config` YAML, keys in the given order."""
-    body = yaml.dump(
-        dict(config), Dumper=_LiteralDumper, sort_keys=False, default_flow_style=False, width=1000
-    )
+    body = yaml.dump(dict(config), Dumper=_LiteralDumper, sort_keys=False, default_flow_style=False, width=1000)
     return f"{CLOUD_CONFIG_HEADER}\n{body}"
