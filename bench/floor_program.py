@@ -6,14 +6,21 @@ The wiring is kept: a value the plan marks "(known after apply)" becomes the `id
 one of the resource's dependencies, registered first, so the floor pays what any Pulumi
 program pays for resources that depend on each other, and nothing of ours.
 
-Usage: python bench/floor_program.py PLAN.json   (prints the number of resources registered)
+With --gc-policy the floor runs under the plan runtime's collector policy
+(`inferfleet.plan.runtime.collector_paused`: heap frozen, no cyclic collection during the run) and
+exits as the inferfleet console script does (flush, then no teardown), and nothing else changes:
+the difference between the two floors is what the collector policy alone is worth.
+
+Usage: python bench/floor_program.py PLAN.json [--gc-policy]   (prints the number of resources registered)
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import keyword
+import os
 import re
 import sys
 from pathlib import Path
@@ -90,7 +97,7 @@ def wire(value: Any, unknown: Any) -> Any:
     return value
 
 
-def main(plan_path: str) -> int:
+def main(plan_path: str, *, gc_policy: bool = False) -> int:
     document = json.loads(Path(plan_path).read_text(encoding="utf-8"))
     pulumi.runtime.set_mocks(EchoMocks(), project=document["project"], stack=document["stack"], preview=True)
     providers: dict[str, pulumi.ProviderResource] = {}
@@ -116,10 +123,21 @@ def main(plan_path: str) -> int:
                 providers[resource["urn"]] = instance
             registered += 1
 
-    pulumi.runtime.mocks.test(register)()
+    if gc_policy:
+        from inferfleet.plan.runtime import collector_paused
+
+        policy: contextlib.AbstractContextManager[None] = collector_paused()
+    else:
+        policy = contextlib.nullcontext()
+    with policy:
+        pulumi.runtime.mocks.test(register)()
     print(registered)
     return 0
 
 
 if __name__ == "__main__":
+    if sys.argv[2:] == ["--gc-policy"]:
+        main(sys.argv[1], gc_policy=True)
+        sys.stdout.flush()
+        os._exit(0)
     sys.exit(main(sys.argv[1]))
