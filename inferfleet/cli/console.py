@@ -1,7 +1,15 @@
-"""Shared output: people read stderr (rich), machines read stdout (JSON)."""
+"""Shared output: people read stderr (rich), machines read stdout (JSON).
+
+The one terminal writer: every value that comes from a stack file, a plan, a preview or a waiver
+(URNs, names, versions, messages) reaches the terminal through :func:`markup` (inside rich markup)
+or :func:`plain` (printed with markup off). Both show control characters as escapes (`\\x1b`), so a
+value can neither clear the screen nor move the cursor; :func:`markup` also escapes rich markup,
+so `[/]` is text, not a tag. Files are written by :func:`write_atomically`: completely or not at all.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -9,28 +17,72 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-err = Console(stderr=True, highlight=False)
+from inferfleet.errors import EngineError, InputError
+
+err = Console(stderr=True, highlight=False, emoji=False)
 if not err.is_terminal:
     # Logs and CI captures are read later at any width: don't truncate tables to 80 columns.
     err.width = 160
-out = Console(highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True, emoji=False)
+
+
+def plain(value: object) -> str:
+    """`value` as terminal text: every unprintable character (C0/C1 controls, ESC, DEL, line and
+    paragraph separators, bidirectional overrides, lone surrogates) written as a Python escape."""
+    text = str(value)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def markup(value: object) -> str:
+    """`value` as text inside rich markup: unprintable characters escaped (see :func:`plain`), markup inert."""
+    return escape(plain(value))
 
 
 def error(message: str, *, hint: str | None = None) -> None:
     # Never wrapped: a path or key path split over two lines can't be copied or grepped.
-    err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+    err.print(f"[bold red]error:[/] {_lines(message)}", soft_wrap=True)
     if hint:
-        err.print(f"[dim]hint:[/] {escape(hint)}", soft_wrap=True)
+        err.print(f"[dim]hint:[/] {_lines(hint)}", soft_wrap=True)
+
+
+def _lines(message: str) -> str:
+    """A multi-line message (one problem per line) with each line made safe."""
+    return "\n".join(markup(line) for line in message.split("\n"))
+
+
+_ENGINE_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EROFS}
+"""Write failures that are the machine's, not the path the user named."""
 
 
 def write_atomically(path: Path, content: str | bytes) -> None:
-    """Write a file completely or not at all: a failed run never leaves half a file behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write a file completely or not at all: a failed run never leaves half a file behind.
+
+    A path the user named that cannot be a file (a folder, a file's child, no permission) is an
+    InputError naming it; a full or failing disk is an EngineError.
+    """
+    if path.is_dir():
+        raise InputError(f"{plain(path)}: is a folder; expected the path of a file to write")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise _write_error(path, exc) from None
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(content.encode("utf-8") if isinstance(content, str) else content)
         os.replace(temporary, path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise _write_error(path, exc) from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _write_error(path: Path, exc: OSError) -> InputError | EngineError:
+    reason = exc.strerror or type(exc).__name__
+    if exc.errno in _ENGINE_ERRNOS:
+        return EngineError(f"{plain(path)}: cannot be written ({reason})")
+    return InputError(f"{plain(path)}: cannot be written here ({reason}); expected a file path in a writable folder")

@@ -5,6 +5,8 @@ Exit 0 pass, 1 mandatory violation, 2 input error, 3 engine error.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Annotated
@@ -77,23 +79,38 @@ def gate_command(  # noqa: PLR0917 (typer maps each parameter to a flag)
     )
     with engine:
         result = decide(document, engine, catalog, waivers=waiver_list)
-    if sarif is not None:
-        stack_file = stacks_dir / f"Pulumi.{result.stack}.yaml"
-        artifact = str(stack_file) if stack_file.exists() else (plan or str(stack_file))
-        report = sarif_report(result, artifact=artifact, tool_version=installed_version("inferfleet"))
-        console.write_atomically(sarif, dumps(report))
-    if junit is not None:
-        console.write_atomically(junit, junit_report(result))
+    # The verdict is shown first: a report that cannot be written (exit 2) never hides it.
     if as_json:
         console.out.print(dumps(json_report(result)), end="", markup=False, highlight=False)
     console_report(result, console.err)
     return int(result.exit_code)
 
 
-def _head_plan(plan: str | None, stack: str | None, *, stacks_dir: Path, max_plan_bytes: int) -> Plan:
+def _sarif_artifact(stacks_dir: Path, stack: str, plan: str | None) -> str:
+    """The file SARIF results point at: the stack file when it is here, else the plan."""
+    stack_file = stacks_dir / f"Pulumi.{stack}.yaml"
+    try:
+        found = stack_file.is_file()
+    except (OSError, ValueError):  # a plan's stack name is not trusted to be a usable file name
+        found = False
+    return str(stack_file) if found or plan is None else plan
+
+
+def _head_plan(
+    plan: str | None, stack: str | None, *, stacks_dir: Path, max_plan_bytes: int, fleet: dict[str, str]
+) -> Plan:
     if stack is not None:
         from inferfleet.plan import Planner
 
         return check_plan(Planner(stacks_dir).plan(stack), f"plan of {stack}")
     assert plan is not None
     return load_plan(plan, max_bytes=max_plan_bytes, stacks_dir=stacks_dir)
+    reports: list[tuple[Path, Callable[[], str]]] = []
+    if sarif is not None:
+        artifact = _sarif_artifact(stacks_dir, result.stack, plan)
+        tool_version = installed_version("inferfleet")
+        reports.append((sarif, lambda: dumps(sarif_report(result, artifact=artifact, tool_version=tool_version))))
+    if junit is not None:
+        reports.append((junit, lambda: junit_report(result)))
+    for path, render in reports:
+        console.write_atomically(path, render())

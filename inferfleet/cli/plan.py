@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.tree import Tree
@@ -47,7 +46,7 @@ def plan_command(
         else:
             show_plan(document)
             if out is not None:
-                console.err.print(f"plan written to [bold]{out}[/]")
+                console.err.print(f"plan written to [bold]{console.markup(out)}[/]")
         return 0
     names = list_stacks(stacks_dir)
     if not names:
@@ -90,9 +89,11 @@ SIBLINGS_SAMPLE = 3
 def show_plan(document: Plan) -> None:
     """The resource tree (ownership as Pulumi shows it) and the count of each type."""
     resources = document["resources"]
+    text = console.markup
     title = (
-        f"[bold]{document['stack']}[/] v{document['stack_version']} "
-        f"({document['cloud']} {document['region']}, {document['env']}): {len(resources)} resources"
+        f"[bold]{text(document['stack'])}[/] v{text(document['stack_version'])} "
+        f"({text(document['cloud'])} {text(document['region'])}, {text(document['env'])}): "
+        f"{len(resources)} resources"
     )
     children: dict[str | None, list[PlanResource]] = {}
     for resource in resources:
@@ -108,16 +109,16 @@ def show_plan(document: Plan) -> None:
             shown = group if len(group) <= MAX_SIBLINGS_SHOWN else group[:SIBLINGS_SAMPLE]
             for resource in shown:
                 marker = " [yellow](protected)[/]" if resource["options"].get("protect") else ""
-                label = f"[green]+[/] {escape(type_)} [bold]{escape(resource['name'])}[/]{marker}"
+                label = f"[green]+[/] {text(type_)} [bold]{text(resource['name'])}[/]{marker}"
                 grow(branch.add(label), resource["urn"])
             if len(shown) < len(group):
-                branch.add(f"[dim]... and {len(group) - len(shown)} more {escape(type_)}[/]")
+                branch.add(f"[dim]... and {len(group) - len(shown)} more {text(type_)}[/]")
 
     grow(tree, None)
     console.err.print(tree)
     counts = Table("type", "count", title="resources by type", title_justify="left")
     for type_, count in sorted(Counter(r["type"] for r in resources).items()):
-        counts.add_row(type_, str(count))
+        counts.add_row(text(type_), str(count))
     console.err.print(counts)
 
 
@@ -125,11 +126,10 @@ def show_summary(documents: dict[str, Plan]) -> None:
     table = Table("stack", "version", "cloud", "region", "env", "resources", title="planned stacks")
     for name, document in documents.items():
         table.add_row(
-            name,
-            document["stack_version"],
-            document["cloud"],
-            document["region"],
-            document["env"],
+            *map(
+                console.markup,
+                (name, document["stack_version"], document["cloud"], document["region"], document["env"]),
+            ),
             str(len(document["resources"])),
         )
     console.err.print(table)

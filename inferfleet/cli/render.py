@@ -13,6 +13,7 @@ from rich.table import Table
 from inferfleet.cli import console
 from inferfleet.cli.app import app
 from inferfleet.cli.plan import StacksDir
+from inferfleet.errors import InputError
 from inferfleet.plan import Planner
 from inferfleet.render import manifest_files, user_data_files
 
@@ -29,12 +30,20 @@ def render_command(
     stacks_dir: StacksDir = Path("stacks"),
 ) -> int:
     """Write the stack's user-data and Kubernetes manifests (one YAML per object) for GitOps review."""
-    document = Planner(stacks_dir).plan(stack)
     target = out / stack
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Render into a scratch folder and swap it in, so a failure never leaves a half-written tree.
-    scratch = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{stack}."))
-    summary = Table("folder", "files", title=f"rendered {stack}", title_justify="left")
+    if target.exists() and not target.is_dir():
+        raise InputError(f"{console.plain(target)}: is a file; -o/--out names a folder that will hold <stack>/")
+    document = Planner(stacks_dir).plan(stack)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Render into a scratch folder and swap it in, so a failure never leaves a half-written tree.
+        scratch = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{stack}."))
+    except OSError as exc:
+        raise InputError(
+            f"{console.plain(out)}: cannot write the rendered files here ({exc.strerror or exc}); "
+            "-o/--out names a folder"
+        ) from None
+    summary = Table("folder", "files", title=f"rendered {console.markup(stack)}", title_justify="left")
     try:
         for section, extract in SECTIONS.items():
             files = extract(document)
@@ -42,7 +51,7 @@ def render_command(
                 path = scratch / section / relative
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text, encoding="utf-8")
-            summary.add_row(str(target / section), str(len(files)))
+            summary.add_row(console.markup(target / section), str(len(files)))
         if target.exists():
             shutil.rmtree(target)
         scratch.rename(target)

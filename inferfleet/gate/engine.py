@@ -11,14 +11,17 @@ becomes an EngineError: the gate never passes a plan it could not decide.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
@@ -92,6 +95,31 @@ def find_opa(explicit: str | None = None) -> Path:
     )
 
 
+PR_SET_PDEATHSIG = 1
+"""prctl(2) option: the signal the kernel sends a process when the thread that started it exits."""
+
+
+def _dies_with_parent() -> Callable[[], None] | None:
+    """What OPA's child process runs before `exec` so that it never outlives the gate.
+
+    A gate that is stopped normally or by a signal it can catch (SIGINT, SIGTERM, SIGHUP) stops OPA
+    itself (OpaServer.stop, through the engine's context manager). This covers the rest, a gate
+    killed outright (SIGKILL, a crash): Linux sends OPA SIGTERM when its parent dies. Elsewhere,
+    None (no such kernel feature).
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)
+    parent = os.getpid()
+
+    def arm() -> None:
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the gate died before the request took effect
+            os._exit(1)
+
+    return arm
+
+
 def free_loopback_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
@@ -136,6 +164,9 @@ class OpaServer:
                 self.stop()
                 if attempt + 1 == attempts or "address already in use" not in str(exc):
                     raise
+            except BaseException:  # interrupted (Ctrl-C, SIGTERM) while OPA was starting
+                self.stop()
+                raise
 
     def _launch(self) -> None:
         # Lives as long as the process (closed in stop()), so OPA's errors can be quoted when it fails.
@@ -156,7 +187,11 @@ class OpaServer:
         ]
         try:
             self.process = subprocess.Popen(
-                command, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+                command,
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=_dies_with_parent(),  # noqa: PLW1509 (only prctl and getppid run in the child)
             )
         except OSError as exc:
             raise EngineError(f"could not run OPA ({self.binary}): {exc}", hint=_BOOTSTRAP_HINT) from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -11,7 +12,6 @@ from rich.markup import escape
 
 from inferfleet.cli.console import markup as terminal_markup
 from inferfleet.cli.console import plain
-
 from inferfleet.gate.catalog import SEVERITIES, Rule
 from inferfleet.gate.decide import GateResult
 from inferfleet.gate.waivers import EXPIRED_WAIVER_ID
@@ -264,7 +264,18 @@ def junit_report(result: GateResult) -> str:
         skipped = ET.SubElement(coverage, "skipped", message=_coverage_line(result))
         skipped.text = "\n".join(f"{type_}: {count}" for type_, count in result.unexamined.items())
     ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    return xml_safe('<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n")
+
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""Characters XML 1.0 cannot hold at all, not even as a character reference (NUL, ESC, lone surrogates)."""
+
+
+def xml_safe(document: str) -> str:
+    """The XML writer's last step: each character XML 1.0 forbids (ElementTree writes them raw, which
+    makes the file malformed) becomes a visible escape such as `\\x00`; markup characters are already
+    escaped by ElementTree."""
+    return _NOT_XML.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), document)
 
 
 def dumps(document: Any) -> str:

@@ -96,6 +96,20 @@ class PlanMonitor:
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         if parent:
+        self._urns: set[str] = set()
+
+    def _claim(self, urn: str) -> None:
+        """Refuse a URN registered before, as the Pulumi engine does ("Duplicate resource URN").
+
+        The stack spec refuses repeated names in every list whose names become resource names, so a
+        duplicate here is a program bug (exit 3), never a plan with two resources under one URN.
+        """
+        if urn in self._urns:
+            raise EngineError(
+                f"the program registered the resource {urn} twice; the Pulumi engine refuses a duplicate URN "
+                "(two resources of one type and parent got the same name)"
+            )
+        self._urns.add(urn)
             type_ = parent.split("::")[2].rsplit("$", maxsplit=1)[-1] + "$" + type_
         return f"urn:pulumi:{self.stack}::{self.project}::{type_}::{name}"
 
@@ -107,6 +121,7 @@ class PlanMonitor:
             self.capture.registrations.append(Registration(urn=urn, request=request))
             if request.type == "pulumi:pulumi:Stack":
                 self.capture.stack_urn = urn
+            self._claim(urn)
         # An empty id during a dry run is an unknown id; echoing the inputs as outputs is
         # what a provider's preview does for every property the user set.
         return resource_pb2.RegisterResourceResponse(urn=urn, id="", object=request.object)
@@ -126,6 +141,7 @@ class PlanMonitor:
             self.capture.registrations.append(Registration(urn=urn, request=request, read=True, read_outputs=outputs))
         return resource_pb2.ReadResourceResponse(urn=urn, properties=_sync_await(rpc.serialize_properties(state, {})))
 
+            self._claim(urn)
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
         with self._lock:
             self.capture.outputs[request.urn] = request.outputs
