@@ -113,15 +113,6 @@ def _root(
         raise UsageError(f"missing command ({', '.join(COMMANDS)}); see --help")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the CLI and return its exit code (the console script exits with it)."""
-    try:
-        result = app(args=argv, prog_name="inferfleet", standalone_mode=False)
-    except typer.Exit as exc:
-        return int(exc.exit_code)
-    except typer.Abort:
-        console.error("aborted")
-        return int(ExitCode.INPUT_ERROR)
 INTERRUPTING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
@@ -155,8 +146,8 @@ def signals_interrupt() -> Iterator[None]:
             signal.signal(number, handler)
 
 
-    except typer.TyperException as exc:
-        console.error(exc.format_message(), hint="run with --help for usage")
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (the console script exits with it)."""
     try:
         with signals_interrupt():
             return _run_command(argv)
@@ -166,6 +157,15 @@ def signals_interrupt() -> Iterator[None]:
 
 
 def _run_command(argv: list[str] | None) -> int:
+    try:
+        result = app(args=argv, prog_name="inferfleet", standalone_mode=False)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except typer.Abort:
+        console.error("aborted")
+        return int(ExitCode.INPUT_ERROR)
+    except typer.TyperException as exc:
+        console.error(exc.format_message(), hint="run with --help for usage")
         return int(ExitCode.INPUT_ERROR)
     except InferfleetError as exc:
         console.error(exc.message, hint=exc.hint)

@@ -5,7 +5,6 @@ Exit 0 pass, 1 mandatory violation, 2 input error, 3 engine error.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from importlib.metadata import version as installed_version
 from pathlib import Path
@@ -83,6 +82,15 @@ def gate_command(  # noqa: PLR0917 (typer maps each parameter to a flag)
     if as_json:
         console.out.print(dumps(json_report(result)), end="", markup=False, highlight=False)
     console_report(result, console.err)
+    reports: list[tuple[Path, Callable[[], str]]] = []
+    if sarif is not None:
+        artifact = _sarif_artifact(stacks_dir, result.stack, plan)
+        tool_version = installed_version("inferfleet")
+        reports.append((sarif, lambda: dumps(sarif_report(result, artifact=artifact, tool_version=tool_version))))
+    if junit is not None:
+        reports.append((junit, lambda: junit_report(result)))
+    for path, render in reports:
+        console.write_atomically(path, render())
     return int(result.exit_code)
 
 
@@ -96,21 +104,10 @@ def _sarif_artifact(stacks_dir: Path, stack: str, plan: str | None) -> str:
     return str(stack_file) if found or plan is None else plan
 
 
-def _head_plan(
-    plan: str | None, stack: str | None, *, stacks_dir: Path, max_plan_bytes: int, fleet: dict[str, str]
-) -> Plan:
+def _head_plan(plan: str | None, stack: str | None, *, stacks_dir: Path, max_plan_bytes: int) -> Plan:
     if stack is not None:
         from inferfleet.plan import Planner
 
         return check_plan(Planner(stacks_dir).plan(stack), f"plan of {stack}")
     assert plan is not None
     return load_plan(plan, max_bytes=max_plan_bytes, stacks_dir=stacks_dir)
-    reports: list[tuple[Path, Callable[[], str]]] = []
-    if sarif is not None:
-        artifact = _sarif_artifact(stacks_dir, result.stack, plan)
-        tool_version = installed_version("inferfleet")
-        reports.append((sarif, lambda: dumps(sarif_report(result, artifact=artifact, tool_version=tool_version))))
-    if junit is not None:
-        reports.append((junit, lambda: junit_report(result)))
-    for path, render in reports:
-        console.write_atomically(path, render())

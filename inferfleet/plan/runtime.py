@@ -93,9 +93,6 @@ class PlanMonitor:
         self.capture = Capture()
         self._resolve_stack_outputs = resolve_stack_outputs
         self._lock = threading.Lock()
-
-    def make_urn(self, parent: str, type_: str, name: str) -> str:
-        if parent:
         self._urns: set[str] = set()
 
     def _claim(self, urn: str) -> None:
@@ -110,6 +107,9 @@ class PlanMonitor:
                 "(two resources of one type and parent got the same name)"
             )
         self._urns.add(urn)
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        if parent:
             type_ = parent.split("::")[2].rsplit("$", maxsplit=1)[-1] + "$" + type_
         return f"urn:pulumi:{self.stack}::{self.project}::{type_}::{name}"
 
@@ -118,10 +118,10 @@ class PlanMonitor:
 
         urn = self.make_urn(request.parent, request.type, request.name)
         with self._lock:
+            self._claim(urn)
             self.capture.registrations.append(Registration(urn=urn, request=request))
             if request.type == "pulumi:pulumi:Stack":
                 self.capture.stack_urn = urn
-            self._claim(urn)
         # An empty id during a dry run is an unknown id; echoing the inputs as outputs is
         # what a provider's preview does for every property the user set.
         return resource_pb2.RegisterResourceResponse(urn=urn, id="", object=request.object)
@@ -138,10 +138,10 @@ class PlanMonitor:
         outputs = dict(self._resolve_stack_outputs(sibling))
         state = {"name": request.id, "outputs": outputs, "secretOutputNames": []}
         with self._lock:
+            self._claim(urn)
             self.capture.registrations.append(Registration(urn=urn, request=request, read=True, read_outputs=outputs))
         return resource_pb2.ReadResourceResponse(urn=urn, properties=_sync_await(rpc.serialize_properties(state, {})))
 
-            self._claim(urn)
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
         with self._lock:
             self.capture.outputs[request.urn] = request.outputs
