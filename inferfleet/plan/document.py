@@ -7,6 +7,7 @@ give byte-identical files. docs/plan-format.md describes it; docs/plan.schema.js
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from importlib import metadata
 from typing import Any
@@ -158,7 +159,32 @@ def build_document(
         settings_required=settings_required,
     )
     plan["modules"] = module_versions(r["module"] for r in plan["resources"])
+    plan["module_sources"] = {name: module_source(name) for name in plan["modules"]}
+    unique = {tuple(sorted(d.items())): d for d in capture.deprecations}
+    plan["deprecations"] = [unique[key] for key in sorted(unique)]
     return plan
+
+
+def module_source(distribution: str) -> str:
+    """Where an installed module came from (PEP 610 direct_url.json): workspace, index, direct or unknown.
+
+    A checkout installed editable (or from its folder) is `workspace`; a wheel pip fetched from an
+    index records no direct URL, so it is `index`; a wheel installed from a file or URL is `direct`.
+    """
+    try:
+        dist = metadata.distribution(distribution)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+    text = dist.read_text("direct_url.json")
+    if text is None:
+        return "index"
+    try:
+        direct = json.loads(text)
+    except ValueError:
+        return "unknown"
+    if isinstance(direct, dict) and isinstance(direct.get("dir_info"), dict):
+        return "workspace"
+    return "direct"
 
 
 def module_versions(distributions: Iterable[str | None]) -> dict[str, str]:

@@ -92,6 +92,10 @@ class Plan(StackSettings):
 
     format: str
     modules: dict[str, str]
+    module_sources: NotRequired[dict[str, str]]
+    """Where each module came from: workspace (editable), index (a wheel from an index), direct (a URL or file)."""
+    deprecations: NotRequired[list[dict[str, str]]]
+    """Deprecated module inputs the program sets: {module, field, removed_in, use}."""
     resources: list[PlanResource]
     outputs: dict[str, Any]
 

@@ -19,6 +19,7 @@ import contextvars
 import gc
 import json
 import threading
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -82,6 +83,8 @@ class Capture:
     registrations: list[Registration] = field(default_factory=list)
     outputs: dict[str, struct_pb2.Struct] = field(default_factory=dict)
     stack_urn: str = ""
+    deprecations: list[dict[str, str]] = field(default_factory=list)
+    """What the modules' deprecation warnings said (module, field, removed_in, use), in order."""
 
 
 class PlanMonitor:
@@ -93,20 +96,6 @@ class PlanMonitor:
         self.capture = Capture()
         self._resolve_stack_outputs = resolve_stack_outputs
         self._lock = threading.Lock()
-        self._urns: set[str] = set()
-
-    def _claim(self, urn: str) -> None:
-        """Refuse a URN registered before, as the Pulumi engine does ("Duplicate resource URN").
-
-        The stack spec refuses repeated names in every list whose names become resource names, so a
-        duplicate here is a program bug (exit 3), never a plan with two resources under one URN.
-        """
-        if urn in self._urns:
-            raise EngineError(
-                f"the program registered the resource {urn} twice; the Pulumi engine refuses a duplicate URN "
-                "(two resources of one type and parent got the same name)"
-            )
-        self._urns.add(urn)
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         if parent:
@@ -118,7 +107,6 @@ class PlanMonitor:
 
         urn = self.make_urn(request.parent, request.type, request.name)
         with self._lock:
-            self._claim(urn)
             self.capture.registrations.append(Registration(urn=urn, request=request))
             if request.type == "pulumi:pulumi:Stack":
                 self.capture.stack_urn = urn
@@ -138,7 +126,6 @@ class PlanMonitor:
         outputs = dict(self._resolve_stack_outputs(sibling))
         state = {"name": request.id, "outputs": outputs, "secretOutputNames": []}
         with self._lock:
-            self._claim(urn)
             self.capture.registrations.append(Registration(urn=urn, request=request, read=True, read_outputs=outputs))
         return resource_pb2.ReadResourceResponse(urn=urn, properties=_sync_await(rpc.serialize_properties(state, {})))
 
@@ -201,8 +188,19 @@ def run_program(
     if tuning.patches_pulumi:
         check_pulumi_version()
     context = contextvars.Context()
-    with collector_paused() if tuning.pause_collector else contextlib.nullcontext():
-        return context.run(_run, program, project, stack, config, resolve_stack_outputs, tuning=tuning)
+    with (
+        collector_paused() if tuning.pause_collector else contextlib.nullcontext(),
+        warnings.catch_warnings(record=True) as caught,
+    ):
+        warnings.simplefilter("always", FutureWarning)
+        capture = context.run(_run, program, project, stack, config, resolve_stack_outputs, tuning=tuning)
+    for warning in caught:
+        details = getattr(warning.message, "details", None)
+        if isinstance(details, dict) and {"module", "field", "removed_in", "use"} <= details.keys():
+            capture.deprecations.append({key: str(details[key]) for key in ("module", "field", "removed_in", "use")})
+        else:  # not a module's deprecation: shown as it would have been
+            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
+    return capture
 
 
 def check_pulumi_version() -> None:
