@@ -1,6 +1,7 @@
 """The `inferfleet` command: subcommands registered here, and the one place errors become exit codes.
 
-Exit codes: 0 ok, 1 policy denied, 2 input or usage error, 3 internal or engine error.
+Exit codes: 0 ok, 1 policy denied, 2 input or usage error, 3 internal or engine error; 128 + N when
+signal N (SIGINT, SIGTERM, SIGHUP) stopped the command, after it cleaned up (OPA stopped, no partial file).
 
 Adding a subcommand: write `inferfleet/cli/<name>.py` registering itself on `app` (`@app.command("<name>")`
 or `app.add_typer(..., name="<name>")`), then add ONE line to :data:`COMMANDS` below. A run imports
@@ -10,9 +11,14 @@ importing any (tests/cli/test_app.py checks that the table's help matches each c
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from types import FrameType
 from typing import Any
 
 import typer
@@ -110,8 +116,50 @@ def _root(
         raise UsageError(f"missing command ({', '.join(COMMANDS)}); see --help")
 
 
+INTERRUPTING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Interrupted(BaseException):
+    """A signal stopped the command. Raised in the main thread, so every `with` block on the way out
+    runs: the gate's OPA server is stopped and a file being written is removed."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def signals_interrupt() -> Iterator[None]:
+    """While a command runs, SIGINT, SIGTERM and SIGHUP raise :class:`Interrupted` (once: later
+    signals are ignored, so the cleanup they started is not itself interrupted)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        for number in INTERRUPTING_SIGNALS:
+            signal.signal(number, signal.SIG_IGN)
+        raise Interrupted(signum)
+
+    previous = {number: signal.signal(number, interrupt) for number in INTERRUPTING_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (the console script exits with it)."""
+    try:
+        with signals_interrupt():
+            return _run_command(argv)
+    except Interrupted as exc:
+        console.error(f"stopped by {exc} before the command finished")
+        return 128 + exc.signum
+
+
+def _run_command(argv: list[str] | None) -> int:
     try:
         result = app(args=argv, prog_name="inferfleet", standalone_mode=False)
     except typer.Exit as exc:

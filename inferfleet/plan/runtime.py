@@ -96,6 +96,20 @@ class PlanMonitor:
         self.capture = Capture()
         self._resolve_stack_outputs = resolve_stack_outputs
         self._lock = threading.Lock()
+        self._urns: set[str] = set()
+
+    def _claim(self, urn: str) -> None:
+        """Refuse a URN registered before, as the Pulumi engine does ("Duplicate resource URN").
+
+        The stack spec refuses repeated names in every list whose names become resource names, so a
+        duplicate here is a program bug (exit 3), never a plan with two resources under one URN.
+        """
+        if urn in self._urns:
+            raise EngineError(
+                f"the program registered the resource {urn} twice; the Pulumi engine refuses a duplicate URN "
+                "(two resources of one type and parent got the same name)"
+            )
+        self._urns.add(urn)
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         if parent:
@@ -107,6 +121,7 @@ class PlanMonitor:
 
         urn = self.make_urn(request.parent, request.type, request.name)
         with self._lock:
+            self._claim(urn)
             self.capture.registrations.append(Registration(urn=urn, request=request))
             if request.type == "pulumi:pulumi:Stack":
                 self.capture.stack_urn = urn
@@ -126,6 +141,7 @@ class PlanMonitor:
         outputs = dict(self._resolve_stack_outputs(sibling))
         state = {"name": request.id, "outputs": outputs, "secretOutputNames": []}
         with self._lock:
+            self._claim(urn)
             self.capture.registrations.append(Registration(urn=urn, request=request, read=True, read_outputs=outputs))
         return resource_pb2.ReadResourceResponse(urn=urn, properties=_sync_await(rpc.serialize_properties(state, {})))
 
