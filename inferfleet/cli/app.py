@@ -50,6 +50,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "module": ("inferfleet.cli.module", "A module's public API and its releases."),
     "modules": ("inferfleet.cli.modules", "Module versions the stacks use, and the upgrades available."),
     "registry": ("inferfleet.cli.registry", "The embedded module registry (pypiserver on 127.0.0.1)."),
+    "prices": ("inferfleet.cli.prices", "The price table: hourly prices per cloud, region and flavor."),
 }
 """Every subcommand, in the order `--help` lists them."""
 
