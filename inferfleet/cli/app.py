@@ -47,6 +47,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "List the stacks that the change from BASE to the checked-out commit affects, with the reasons.",
     ),
     "comment": ("inferfleet.cli.comment", "The pull-request review comment."),
+    "diff": (
+        "inferfleet.cli.diff",
+        "Compare each stack's base and head plans: creates, updates, replacements, deletions and the semver bump.",
+    ),
     "module": ("inferfleet.cli.module", "A module's public API and its releases."),
     "modules": ("inferfleet.cli.modules", "Module versions the stacks use, and the upgrades available."),
     "registry": ("inferfleet.cli.registry", "The embedded module registry (pypiserver on 127.0.0.1)."),

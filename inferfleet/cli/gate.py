@@ -23,7 +23,6 @@ from inferfleet.gate import (
     load_catalog,
     load_plan,
     load_waivers,
-    with_base,
 )
 from inferfleet.gate.policy_data import check_policy_data
 from inferfleet.gate.report import console_report, dumps, json_report, junit_report, sarif_report
@@ -72,7 +71,10 @@ def gate_command(  # noqa: PLR0917 (typer maps each parameter to a flag)
     waiver_list = load_waivers(waivers, known_ids) if waivers is not None else []
     document = _head_plan(plan, stack, stacks_dir=stacks_dir, max_plan_bytes=max_plan_bytes)
     if base is not None:
-        document = with_base(document, load_plan(base, max_bytes=max_plan_bytes, stacks_dir=stacks_dir), base)
+        from inferfleet.diff.run import with_base_release
+
+        base_plan = load_plan(base, max_bytes=max_plan_bytes, stacks_dir=stacks_dir)
+        document = with_base_release(document, base_plan, base)
     engine = (
         OpaEngine(opa_url, timeout=timeout) if opa_url else OpaEngine.start(policies, binary=opa_bin, timeout=timeout)
     )

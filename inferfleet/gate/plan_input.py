@@ -51,7 +51,7 @@ def policy_input(plan: Mapping[str, Any]) -> dict[str, Any]:
         if resource.get("old_inputs") is not None:
             slim["old_inputs"] = resource["old_inputs"]
         resources.append(slim)
-    return {
+    document = {
         "format": plan["format"],
         "project": plan["project"],
         "stack": plan["stack"],
@@ -61,3 +61,6 @@ def policy_input(plan: Mapping[str, Any]) -> dict[str, Any]:
         "region": plan["region"],
         "resources": resources,
     }
+    if "base" in plan:  # gated against a base: its version and the bump the diff implies (stack_bump)
+        document["base"] = plan["base"]
+    return document

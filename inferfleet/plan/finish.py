@@ -92,6 +92,7 @@ _RESOURCE: dict[str, type | tuple[type, ...]] = {
 _TYPE_NAMES = {str: "a string", dict: "an object", list: "a list", bool: "true or false"}
 _MISSING = object()
 _OPTIONAL_SETTINGS = ("env", "cloud", "region")
+_BUMPS = ("none", "patch", "minor", "major")
 
 
 def _expect(value: Any, expected: type | tuple[type, ...], label: str, where: str) -> None:
@@ -129,6 +130,13 @@ def check_plan(document: Any, label: str, *, settings_required: bool = True) -> 
         value = document.get(key, _MISSING)
         if settings_required or key not in _OPTIONAL_SETTINGS or not isinstance(value, str):
             _expect(value, expected, label, key)
+    base = document.get("base")
+    if base is not None and (
+        not isinstance(base, dict)
+        or not isinstance(base.get("stack_version"), str)
+        or base.get("implied_bump") not in _BUMPS
+    ):
+        raise PlanInputError(label, "base", f"expected {{stack_version, implied_bump: {'|'.join(_BUMPS)}}}")
     seen: set[str] = set()
     for index, resource in enumerate(document["resources"]):
         where = f"resources[{index}]"

@@ -89,7 +89,11 @@ def _check_depth(document: Any, label: str) -> None:
 def load_plan(source: str, *, max_bytes: int, stacks_dir: Path, stdin: Any = None) -> Plan:
     """A plan document from a plan file or a `pulumi preview --json` file (`-`: stdin)."""
     document = read_json(source, max_bytes=max_bytes, stdin=stdin)
-    label = "<stdin>" if source == "-" else source
+    return plan_from_json(document, "<stdin>" if source == "-" else source, stacks_dir=stacks_dir)
+
+
+def plan_from_json(document: Any, label: str, *, stacks_dir: Path) -> Plan:
+    """A parsed plan document or `pulumi preview --json` output as a checked plan."""
     if is_preview(document):
         return from_preview(document, label, stacks_dir=stacks_dir)
     if isinstance(document, dict) and "format" not in document:

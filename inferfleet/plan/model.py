@@ -19,6 +19,7 @@ __all__ = [
     "PREVIEW_SECRET",
     "SECRET",
     "UNKNOWN",
+    "BaseRelease",
     "Plan",
     "PlanResource",
     "ResourceOptions",
@@ -87,6 +88,13 @@ class StackSettings(TypedDict):
     region: str
 
 
+class BaseRelease(TypedDict):
+    """Set when a plan is gated against a base plan: the base's version and the bump the diff implies."""
+
+    stack_version: str
+    implied_bump: str
+
+
 class Plan(StackSettings):
     """A plan document."""
 
@@ -98,6 +106,7 @@ class Plan(StackSettings):
     """Deprecated module inputs the program sets: {module, field, removed_in, use}."""
     resources: list[PlanResource]
     outputs: dict[str, Any]
+    base: NotRequired[BaseRelease]
 
 
 def dumps(document: Mapping[str, Any]) -> str:

@@ -121,6 +121,7 @@ def test_base_plan_supplies_old_inputs(capsys: pytest.CaptureFixture[str], tmp_p
     base = json.loads(json.dumps(head))
     canary = next(r for r in base["resources"] if r["urn"] == CANARY)
     canary["inputs"]["metadata"]["annotations"]["inferfleet.io/canary-weight"] = "90"
+    head["stack_version"] = "1.0.1"  # an in-place update is a patch (the stack_bump policy, IF-VER-002)
     head_path = write_json(tmp_path / "head.json", head)
     code, _, _ = run_gate(capsys, str(head_path), "--opa-url", opa_url)
     assert code == 1, "without a base the canary is new: 100 points at once"
@@ -161,3 +162,26 @@ def test_preview_on_stdin_is_gated(
     code, out, _ = run_gate(capsys, "-", "--opa-url", opa_url, "--json")
     assert code == 1
     assert [v["policy_id"] for v in json.loads(out)["violations"]] == ["IF-CAN-001"]
+
+
+def test_base_plan_makes_the_gate_check_the_version_bump(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, opa_url: str
+) -> None:
+    """Against a base, the head must declare at least the bump its diff implies (IF-VER-002)."""
+    base = fixture_plan("canary/allowed_next_stage.json")
+    head = json.loads(json.dumps(base))
+    head["resources"] = [r for r in head["resources"] if r["urn"] != CANARY]  # a deletion: major
+    head["stack_version"] = "1.1.0"
+    base_path = write_json(tmp_path / "base.json", base)
+    head_path = write_json(tmp_path / "head.json", head)
+    code, out, _ = run_gate(capsys, str(head_path), "--opa-url", opa_url, "--base", str(base_path), "--json")
+    assert code == 1
+    denied = [v for v in json.loads(out)["violations"] if v["policy_id"] == "IF-VER-002"]
+    assert [v["message"] for v in denied] == [
+        "Version bump follows the plan diff: the diff against the base implies a major bump, "
+        'but the version goes from "1.0.0" to "1.1.0" (minor)'
+    ]
+    head["stack_version"] = "2.0.0"
+    write_json(head_path, head)
+    code, out, _ = run_gate(capsys, str(head_path), "--opa-url", opa_url, "--base", str(base_path), "--json")
+    assert "IF-VER-002" not in {v["policy_id"] for v in json.loads(out)["violations"]}

@@ -1,0 +1,108 @@
+"""The diff for machines (canonical `inferfleet.diff/v1` JSON) and for people (rich, on a console)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from inferfleet.diff.model import DIFF_FORMAT, Change, DiffDocument, StackDiff
+
+MAX_VALUE_CHARS = 100
+"""Longer values (user data, policies) are cut on the console; the JSON keeps them whole."""
+_OP_MARK = {"create": "[green]+[/]", "update": "[yellow]~[/]", "replace": "[magenta]+-[/]", "delete": "[red]-[/]"}
+
+
+def diff_document(stacks: Iterable[StackDiff]) -> DiffDocument:
+    return {"format": DIFF_FORMAT, "stacks": sorted(stacks, key=lambda s: s["stack"])}
+
+
+def dumps(document: DiffDocument) -> str:
+    """Canonical text: sorted keys, two-space indentation, one trailing newline (byte-identical per input)."""
+    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "(absent)"
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
+    text = " ".join(text.split()) if "\n" in text else text
+    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
+
+
+def loud_flags(change: Change) -> list[str]:
+    """What a reviewer must not miss about a change, as sentences."""
+    flags = change["flags"]
+    found = []
+    what = "replaces" if change["op"] == "replace" else "deletes"
+    if flags["stateful"]:
+        found.append(f"{what} a stateful resource: {flags['stateful']}")
+    if flags["protected"]:
+        found.append(f"{what} a protected resource (Pulumi refuses until `protect` is lifted)")
+    loss = flags["capacity_lost"]
+    if loss is not None:
+        found.append(
+            f"loses {loss['accelerators']} {loss['accelerator']} accelerators ({loss['nodes']} nodes): {loss['reason']}"
+        )
+    return found
+
+
+def _stack_report(stack: StackDiff, console: Console) -> None:
+    counts = stack["counts"]
+    base, head = stack["base"], stack["head"]
+    console.print(
+        f"[bold]{escape(stack['stack'])}[/]: base {escape(base['source'])} {escape(base['ref'] or '')} "
+        f"-> head {escape(head['source'])} {escape(head['ref'] or '')}"
+    )
+    console.print(
+        f"  [green]{counts['create']} to create[/], [yellow]{counts['update']} to update[/], "
+        f"[magenta]{counts['replace']} to replace[/], [red]{counts['delete']} to delete[/], "
+        f"{counts['unchanged']} unchanged"
+    )
+    for note in stack["notes"]:
+        console.print(f"  [cyan]note:[/] {escape(note)}")
+    for change in stack["changes"]:
+        console.print(f"  {_OP_MARK[change['op']]} {escape(change['type'])} [bold]{escape(change['name'])}[/]")
+        if change["op"] in ("update", "replace"):
+            for prop in change["properties"]:
+                before, after = escape(_value(prop["before"])), escape(_value(prop["after"]))
+                console.print(f"      {escape(prop['path'])}: {before} -> {after}", soft_wrap=True)
+        for reason in change["replace_reasons"]:
+            console.print(
+                f"      [magenta]replaced because {escape(reason['property'])} changed[/] ({reason['source']})"
+            )
+        if change["delete_before_replace"]:
+            console.print("      [magenta]deleted before its replacement is created (downtime)[/]")
+        for flag in loud_flags(change):
+            console.print(f"      [bold red]!! {escape(flag)}[/]")
+    version = stack["version"]
+    verdict = "[green]enough[/]" if version["sufficient"] else "[bold red]not enough[/]"
+    console.print(
+        f"  implied bump: [bold]{stack['implied_bump']}[/]; declared {escape(version['base'] or '(new)')} -> "
+        f"{escape(version['head'])} ({version['declared_bump']}): {verdict}"
+    )
+    if stack["accelerators_lost"]:
+        console.print(f"  [bold red]!! {stack['accelerators_lost']} accelerators lost during this change[/]")
+    gate = stack["verdict"]
+    if gate is not None:
+        state = "[green]pass[/]" if gate["passed"] else "[bold red]fail[/]"
+        denied = f" (mandatory: {escape(', '.join(gate['mandatory']))})" if gate["mandatory"] else ""
+        console.print(f"  gate on the head plan: {state}{denied}")
+
+
+def console_report(document: DiffDocument, console: Console) -> None:
+    table = Table("stack", "create", "update", "replace", "delete", "unchanged", "bump", title="plan diff")
+    for stack in document["stacks"]:
+        counts = stack["counts"]
+        table.add_row(
+            escape(stack["stack"]),
+            *(str(counts[k]) for k in ("create", "update", "replace", "delete", "unchanged")),
+            stack["implied_bump"],
+        )
+    for stack in document["stacks"]:
+        _stack_report(stack, console)
+    console.print(table)

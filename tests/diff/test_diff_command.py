@@ -1,0 +1,285 @@
+"""`inferfleet diff` on plan files and `pulumi preview --json` documents, and every bad input it refuses."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from stackfiles import REPO, STACKS
+
+from inferfleet.cli.app import main
+from inferfleet.plan import Planner, dumps
+
+pytestmark = pytest.mark.slow
+SCHEMA = json.loads((REPO / "docs" / "diff.schema.json").read_text())
+STACK = "prod-cn-north"
+FLEET = {"env": "prod", "cloud": "huaweicloud", "region": "cn-north-4", "version": "1.0.0"}
+
+
+@pytest.fixture(scope="module")
+def plan() -> dict[str, Any]:
+    return copy.deepcopy(dict(Planner(STACKS).plan(STACK)))
+
+
+def by_name(document: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(r for r in document["resources"] if r["name"] == name)
+
+
+def preview_of(plan: dict[str, Any], ops: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The shape `pulumi preview --json` prints for a plan's resources: one step per resource."""
+    steps = []
+    for resource in plan["resources"]:
+        state = {
+            "urn": resource["urn"],
+            "type": resource["type"],
+            "custom": resource["custom"],
+            "parent": resource["parent"] or "",
+            "provider": f"{resource['provider']}::04da6b54" if resource["provider"] else "",
+            "inputs": resource["inputs"],
+            "protect": resource["options"].get("protect", False),
+        }
+        step: dict[str, Any] = {"op": "same", "urn": resource["urn"], "newState": state, "oldState": state}
+        step.update((ops or {}).get(resource["name"], {}))
+        steps.append(step)
+    return {"config": {"inference-fleet:fleet": json.dumps(FLEET)}, "steps": steps}
+
+
+def write(path: Path, document: Any) -> str:
+    path.write_text(json.dumps(document) if not isinstance(document, str) else document)
+    return str(path)
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(["diff", "--no-gate", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def replaced_config(plan: dict[str, Any]) -> dict[str, Any]:
+    head = copy.deepcopy(plan)
+    config = by_name(head, "nvidia-scaling-config")
+    config["inputs"]["instanceConfig"]["flavor"] = "p3.16xlarge.8"
+    return head
+
+
+def test_two_previews_take_replacement_from_the_step(
+    plan: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    head_plan = replaced_config(plan)
+    by_name(head_plan, "nvidia-group")["inputs"]["desireInstanceNumber"] = 1
+    head = preview_of(
+        head_plan,
+        {
+            "nvidia-scaling-config": {"op": "replace", "replaceReasons": ["instanceConfig"]},
+            "nvidia-group": {"op": "update"},
+        },
+    )
+    head["steps"] = [s for s in head["steps"] if not s["urn"].endswith("::prod-cn-north-sg")]
+    code, out, err = run(
+        capsys,
+        "--base-plan",
+        write(tmp_path / "base.json", preview_of(plan)),
+        "--head-plan",
+        write(tmp_path / "head.json", head),
+        "--json",
+    )
+    assert code == 0, err
+    document = json.loads(out)
+    jsonschema.validate(document, SCHEMA)
+    (stack,) = document["stacks"]
+    assert stack["base"]["source"] == stack["head"]["source"] == "preview"
+    assert stack["counts"] == {"create": 0, "update": 1, "replace": 1, "delete": 1, "unchanged": 11}
+    changes = {c["name"]: c for c in stack["changes"]}
+    # The step's own reasons win over the offline table's for the same property.
+    assert changes["nvidia-scaling-config"]["replace_reasons"] == [{"property": "instanceConfig", "source": "preview"}]
+    assert changes["prod-cn-north-sg"]["op"] == "delete"
+    # The group's flavor (on the replaced configuration) changes: both 1-GPU nodes are recreated.
+    assert changes["nvidia-group"]["flags"]["capacity_lost"] == {
+        "accelerators": 2,
+        "accelerator": "nvidia-a100-80g",
+        "nodes": 2,
+        "reason": "flavor changed: its nodes are recreated with the new flavor",
+    }
+    assert stack["accelerators_lost"] == 2
+    assert stack["implied_bump"] == "major"
+
+
+def test_a_plan_against_a_preview_mixes_both_sources(
+    plan: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    head = preview_of(replaced_config(plan), {"nvidia-scaling-config": {"op": "replace", "replaceReasons": ["x"]}})
+    code, out, _ = run(
+        capsys,
+        "--base-plan",
+        write(tmp_path / "base.json", dumps(plan)),
+        "--head-plan",
+        write(tmp_path / "head.json", head),
+        "--json",
+    )
+    assert code == 0
+    (stack,) = json.loads(out)["stacks"]
+    assert (stack["base"]["source"], stack["head"]["source"]) == ("plan", "preview")
+    config = next(c for c in stack["changes"] if c["name"] == "nvidia-scaling-config")
+    assert {"property": "x", "source": "preview"} in config["replace_reasons"]
+    assert stack["counts"]["replace"] == 1
+
+
+def test_identical_inputs_give_byte_identical_json(
+    plan: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = write(tmp_path / "base.json", dumps(plan))
+    head = write(tmp_path / "head.json", dumps(replaced_config(plan)))
+    first = run(capsys, "--base-plan", base, "--head-plan", head, "--json")
+    second = run(capsys, "--base-plan", base, "--head-plan", head, "--json")
+    assert first[0] == second[0] == 0
+    assert first[1] == second[1]
+    assert first[1].endswith("}\n")
+
+
+def test_secrets_stay_masked_and_unknowns_stay_unknown(
+    plan: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = copy.deepcopy(plan)
+    head = copy.deepcopy(plan)
+    by_name(base, "nvidia-group")["inputs"]["adminPass"] = "(sensitive value)"
+    by_name(head, "nvidia-group")["inputs"]["adminPass"] = "(sensitive value)"
+    by_name(head, "nvidia-group")["inputs"]["description"] = "(known after apply)"
+    code, out, _ = run(
+        capsys,
+        "--base-plan",
+        write(tmp_path / "b.json", dumps(base)),
+        "--head-plan",
+        write(tmp_path / "h.json", dumps(head)),
+        "--json",
+    )
+    assert code == 0
+    group = next(c for c in json.loads(out)["stacks"][0]["changes"] if c["name"] == "nvidia-group")
+    assert group["properties"] == [{"path": "description", "before": None, "after": "(known after apply)"}]
+
+
+def test_plans_of_two_stacks_are_refused(
+    plan: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = dict(Planner(STACKS).plan("staging-cn-south"))
+    code, out, err = run(
+        capsys,
+        "--base-plan",
+        write(tmp_path / "base.json", dumps(plan)),
+        "--head-plan",
+        write(tmp_path / "head.json", dumps(other)),
+    )
+    assert code == 2
+    assert out == ""
+    assert "is the plan of stack 'prod-cn-north' but" in err
+    assert "a diff compares two plans of one stack" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"format": "inferfleet.plan/v1", "resources": [', "looks truncated"),
+        ('{"steps": "all of them"}', "steps: expected a list of steps"),
+        ('{"format": "inferfleet.plan/v1", "project": "p"}', "stack: expected a string (missing)"),
+        ("[1, 2]", "expected a JSON object"),
+    ],
+)
+def test_malformed_plan_or_preview_is_an_input_error(
+    text: str, expected: str, plan: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        capsys,
+        "--base-plan",
+        write(tmp_path / "bad.json", text),
+        "--head-plan",
+        write(tmp_path / "h.json", dumps(plan)),
+    )
+    assert code == 2
+    assert out == ""
+    assert expected in err
+    assert "Traceback" not in err
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True).stdout.strip()
+
+
+@pytest.fixture
+def small_repo(tmp_path: Path) -> Path:
+    """A repository whose only commit has no stack yet (the stack file is added, uncommitted)."""
+    root = tmp_path / "repo"
+    (root / "stacks").mkdir(parents=True)
+    git(root.parent, "init", "-q", "-b", "main", str(root))
+    git(root, "config", "user.email", "t@example.com")
+    git(root, "config", "user.name", "T")
+    (root / "stacks" / ".keep").write_text("")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "empty")
+    shutil.copyfile(STACKS / "Pulumi.staging-cn-south.yaml", root / "stacks" / "Pulumi.staging-cn-south.yaml")
+    return root
+
+
+def test_a_base_ref_that_does_not_exist_is_an_input_error(small_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(
+        capsys, "-s", "staging-cn-south", "--base", "no-such-branch", "--stacks-dir", str(small_repo / "stacks")
+    )
+    assert code == 2
+    assert "--base 'no-such-branch': no such commit" in err
+    assert git(small_repo, "worktree", "list").count("\n") == 0
+
+
+def test_a_base_without_the_stack_creates_everything_and_says_so(
+    small_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        capsys, "-s", "staging-cn-south", "--base", "HEAD", "--json", "--stacks-dir", str(small_repo / "stacks")
+    )
+    assert code == 0
+    (stack,) = json.loads(out)["stacks"]
+    assert stack["base"]["source"] == "absent"
+    assert stack["counts"]["create"] == len(stack["changes"]) > 0
+    assert stack["counts"]["update"] == stack["counts"]["delete"] == stack["counts"]["unchanged"] == 0
+    assert stack["implied_bump"] == "minor"
+    assert stack["notes"] == ["stack staging-cn-south does not exist at the base: every resource is created"]
+    assert "does not exist at the base" in err
+
+
+def test_a_base_pinning_other_dependency_versions_is_refused(
+    small_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (small_repo / "pyproject.toml").write_text('[project]\nname = "inferfleet"\ndependencies = ["orjson==0.0.1"]\n')
+    git(small_repo, "add", "-A")
+    git(small_repo, "commit", "-q", "-m", "pin")
+    code, out, err = run(capsys, "-s", "staging-cn-south", "--base", "HEAD", "--stacks-dir", str(small_repo / "stacks"))
+    assert code == 2
+    assert out == ""
+    assert (
+        "--base HEAD needs other dependency versions than this environment has: pyproject.toml needs orjson==0.0.1"
+        in err
+    )
+    assert "--base-plan" in err
+
+
+def test_a_stack_version_that_is_not_semver_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    text = (STACKS / "Pulumi.staging-cn-south.yaml").read_text()
+    (stacks / "Pulumi.staging-cn-south.yaml").write_text(text.replace("version: 0.4.0-rc.1", "version: '1.0'"))
+    capsys.readouterr()
+    code = main(["stack", "bump", "-s", "staging-cn-south", "--stacks-dir", str(stacks)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Pulumi.staging-cn-south.yaml: fleet.version: expected a semver version like 1.2.3, got '1.0'" in err
+    assert not (stacks / "CHANGELOG").exists()
+
+
+def test_diff_needs_exactly_one_base(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "-s", STACK)
+    assert code == 2
+    assert "give exactly one base: --base REF (a git ref) or --base-plan FILE" in err
