@@ -51,6 +51,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "inferfleet.cli.diff",
         "Compare each stack's base and head plans: creates, updates, replacements, deletions and the semver bump.",
     ),
+    "stack": ("inferfleet.cli.stack", "Stack versions: bump from the plan diff, release as a git tag."),
     "module": ("inferfleet.cli.module", "A module's public API and its releases."),
     "modules": ("inferfleet.cli.modules", "Module versions the stacks use, and the upgrades available."),
     "registry": ("inferfleet.cli.registry", "The embedded module registry (pypiserver on 127.0.0.1)."),
