@@ -10,9 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from importlib import metadata
-from typing import Any
-
-from google.protobuf import json_format
+from typing import TYPE_CHECKING, Any
 
 from inferfleet.plan.finish import finish_plan
 from inferfleet.plan.model import (
@@ -24,7 +22,9 @@ from inferfleet.plan.model import (
     PlanResource,
     ResourceOptions,
 )
-from inferfleet.plan.runtime import Capture, Registration
+
+if TYPE_CHECKING:  # the runtime (asyncio, protobuf) loads only when a program is planned, not for `normalise`
+    from inferfleet.plan.runtime import Capture, Registration
 
 _UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 _SIG_KEY = "4dabf18193072939515e22adb298388d"
@@ -56,6 +56,8 @@ def normalise(value: Any) -> Any:
 
 
 def _struct(message: Any) -> dict[str, Any]:
+    from google.protobuf import json_format
+
     return normalise(json_format.MessageToDict(message)) if message is not None else {}
 
 
