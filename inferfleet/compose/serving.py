@@ -53,6 +53,7 @@ def _server_args(service: ServiceSpec, secret_value: SecretValue) -> Any:
         model_path=model.path,
         port=model.port,
         health_path=model.health_path,
+        ready_path=model.ready_path,
         max_batch_size=model.max_batch_size,
         max_sequence_length=model.max_sequence_length,
         precision=model.precision,
@@ -95,7 +96,7 @@ def vm_host_extras(fleet: FleetSpec, *, secret_value: SecretValue) -> dict[str, 
 
 def compose_services(fleet: FleetSpec, *, stack: str, compute: ComputeLayer, tags: Mapping[str, str]) -> ServingLayer:
     """One InferenceService per Kubernetes-placed service; every service's placement and stage as outputs."""
-    from inferfleet_inference_service import AcceleratorArgs, AutoscalingArgs, CanaryArgs, InferenceServiceArgs
+    from inferfleet_inference_service import AcceleratorArgs, AutoscalingArgs, CanaryArgs, InferenceServiceArgs, TlsArgs
 
     del stack  # the stack name reaches the objects through `tags`
     providers: dict[str, k8s.Provider] = {}
@@ -157,6 +158,15 @@ def compose_services(fleet: FleetSpec, *, stack: str, compute: ComputeLayer, tag
                 tags=dict(tags),
                 ingress_class=service.ingress_class,
                 ingress_host=service.ingress_host,
+                tls=(
+                    TlsArgs(secret_name=service.tls.secret_name, cluster_issuer=service.tls.cluster_issuer)
+                    if service.tls is not None
+                    else None
+                ),
+                ingress_namespace=service.ingress_namespace,
+                monitoring_namespace=service.monitoring_namespace,
+                egress_cidrs=[str(cidr) for cidr in service.egress_cidrs],
+                egress_ports=list(service.egress_ports),
                 service_monitor=service.service_monitor,
                 startup_timeout_seconds=service.startup_timeout_seconds,
                 cache_gib=service.cache_gib,

@@ -42,6 +42,7 @@ def plan() -> dict[str, Any]:
                     accelerator=AcceleratorArgs(family="nvidia", resource="nvidia.com/gpu", per_node=1),
                     canary=CanaryArgs(image=CANARY) if cluster == "east" else None,
                     tags={"team": "inference-platform"},
+                    ingress_host=f"autoglm.{cluster}.inference.example.com",
                 ),
                 pulumi.ResourceOptions(provider=provider),
             )
@@ -52,7 +53,7 @@ def plan() -> dict[str, Any]:
 def test_one_file_per_object_grouped_by_cluster_and_namespace(plan: dict[str, Any]) -> None:
     files = manifest_files(plan)
     objects = [r for r in plan["resources"] if r["type"].startswith("kubernetes:")]
-    assert len(files) == len(objects) == 11 + 7
+    assert len(files) == len(objects) == 13 + 9
     assert "east-kubernetes/_cluster/namespace-serving.yaml" in files
     assert "west-kubernetes/_cluster/namespace-serving.yaml" in files
     assert "east-kubernetes/serving/deployment-autoglm-east-canary.yaml" in files
@@ -104,7 +105,7 @@ def test_reference_stack_manifests_are_valid_for_the_pinned_kubernetes_version(n
     files = manifest_files(Planner(STACKS).plan(name))
     kinds = {yaml.safe_load(text)["kind"] for text in files.values()}
     assert {"Namespace", "ConfigMap", "Deployment", "Service", "HorizontalPodAutoscaler"} <= kinds
-    assert {"PodDisruptionBudget", "Ingress"} <= kinds
+    assert {"PodDisruptionBudget", "Ingress", "NetworkPolicy"} <= kinds
     for text in files.values():
         manifest = yaml.safe_load(text)
         if manifest["apiVersion"].startswith("monitoring.coreos.com/"):

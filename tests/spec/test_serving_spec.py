@@ -165,6 +165,42 @@ def _service(fleet: dict[str, Any], **changes: Any) -> None:
             "fleet.services[0].model.extra",
             "['MAX_BATCH_SIZE'] are set by the module from the typed settings; use those fields instead",
         ),
+        (
+            "prod-cn-south",
+            lambda f: f["services"][0].pop("tls"),
+            "fleet.services[0].tls",
+            "required in prod for the Ingress of 'autoglm.cn-south.inference.example.com': give secret_name",
+        ),
+        (
+            "prod-cn-south",
+            lambda f: f["services"][0].pop("ingress_host"),
+            "fleet.services[0].tls",
+            "needs ingress_host: without a host there is no Ingress to serve TLS",
+        ),
+        (
+            "prod-cn-south",
+            lambda f: _service(f, tls={"secret_name": "autoglm-tls", "cluster_issuer": "letsencrypt"}),
+            "fleet.services[0].tls",
+            "give exactly one of secret_name (an existing certificate) and cluster_issuer",
+        ),
+        (
+            "prod-cn-south",
+            lambda f: _service(f, ingress_host="*.inference.example.com"),
+            "fleet.services[0].ingress_host",
+            "String should match pattern",
+        ),
+        (
+            "prod-cn-south",
+            lambda f: _service(f, egress_cidrs=["100.125.0.0/16", "0.0.0.0/0"]),
+            "fleet.services[0].egress_cidrs[1]",
+            "must never be open to 0.0.0.0/0",
+        ),
+        (
+            "prod-cn-north",
+            lambda f: _service(f, tls={"secret_name": "autoglm-tls"}),
+            "fleet.services[0].tls",
+            "applies to placement kubernetes only; pool 'nvidia' is scaling_group",
+        ),
     ],
 )
 def test_bad_serving_input_is_one_located_error(
@@ -239,3 +275,20 @@ def test_the_replica_range_defaults_to_replicas_and_twice_that() -> None:
 def test_the_reference_stacks_satisfy_every_serving_check(stacks_dir: Any) -> None:
     for name in ("prod-cn-south", "staging-cn-south", "prod-cn-north", "prod-us-west"):
         assert load_stack(stacks_dir, name).fleet.services
+
+
+def test_a_staging_ingress_may_go_without_tls_and_egress_reaches_the_module(write_stack: WriteStack) -> None:
+    config = reference_config("prod-cn-south")
+    fleet = config["inference-fleet:fleet"]
+    fleet["env"] = "staging"
+    fleet["links"] = []
+    fleet["services"][0].pop("tls")
+    fleet["services"][0].update(egress_cidrs=["100.125.0.0/16"], egress_ports=[443, 9000])
+    plan = Planner(write_stack("staging-x", config, like="prod-cn-south")).plan("staging-x")
+    ingress = next(r for r in plan["resources"] if r["type"] == "kubernetes:networking.k8s.io/v1:Ingress")
+    assert "tls" not in ingress["inputs"]["spec"]
+    policy = next(r for r in plan["resources"] if r["name"] == "autoglm-network-policy")
+    assert policy["inputs"]["spec"]["egress"][1] == {
+        "to": [{"ipBlock": {"cidr": "100.125.0.0/16"}}],
+        "ports": [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 9000}],
+    }

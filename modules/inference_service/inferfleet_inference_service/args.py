@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 import re
 from collections.abc import Mapping, Sequence
@@ -25,6 +26,8 @@ _SECRET_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _QUANTITY = re.compile(r"[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?")
 _METRIC = re.compile(r"[a-z_:][a-z0-9_:]*")
+_HOST = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+")
+"""A DNS name of at least two labels, lower case; no wildcard (a catch-all is what a host prevents)."""
 _PATH = re.compile(r"/[^\x00-\x1f\x7f]*")
 """An absolute path without control characters (a line break would end the line it is written on)."""
 _CREDENTIAL_ENDINGS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "CREDENTIALS", "APIKEY", "ACCESSKEY")
@@ -39,7 +42,17 @@ class ModelServerArgs:
     model_name: str = field(metadata={"doc": "Served model name, e.g. autoglm-phone-9b. Required."})
     model_path: str = field(default="/models", metadata={"doc": "Model path inside the container. Default: /models."})
     port: int = field(default=8000, metadata={"doc": "Inference (and health) port. Default: 8000."})
-    health_path: str = field(default="/health", metadata={"doc": "Health endpoint path. Default: /health."})
+    health_path: str = field(
+        default="/health",
+        metadata={"doc": "Health endpoint: the startup and (loose) liveness checks. Default: /health."},
+    )
+    ready_path: str | None = field(
+        default=None,
+        metadata={
+            "doc": "Readiness endpoint (tight: out of rotation after ~10 s of failures), e.g. /v2/health/ready. "
+            "Default: health_path."
+        },
+    )
     max_batch_size: int = field(default=32, metadata={"doc": "Largest batch the server forms. Default: 32."})
     max_sequence_length: int = field(
         default=8192, metadata={"doc": "Longest sequence (prompt + output tokens). Default: 8192."}
@@ -101,6 +114,23 @@ class AutoscalingArgs:
 
 
 @dataclass(frozen=True, kw_only=True)
+class TlsArgs:
+    """TLS of the Ingress: an existing certificate Secret, or a cert-manager issuer that creates one."""
+
+    secret_name: str | None = field(
+        default=None,
+        metadata={"doc": "kubernetes.io/tls Secret in the service's namespace holding the certificate. Default: none."},
+    )
+    cluster_issuer: str | None = field(
+        default=None,
+        metadata={
+            "doc": "cert-manager ClusterIssuer that issues the certificate into the Secret `<service>-tls`. "
+            "Default: none."
+        },
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
 class InferenceServiceArgs:
     """The model server on a Kubernetes cluster: one stable track, optionally a canary track."""
 
@@ -141,7 +171,34 @@ class InferenceServiceArgs:
     ingress_class: str = field(
         default="nginx", metadata={"doc": "IngressClass of the NGINX controller. Default: nginx."}
     )
-    ingress_host: str | None = field(default=None, metadata={"doc": "Host of the Ingress rules. Default: any host."})
+    ingress_host: str | None = field(
+        default=None,
+        metadata={
+            "doc": "Host the Ingress answers for (never a catch-all). Default: none (no Ingress: the service is "
+            "reachable inside the cluster only)."
+        },
+    )
+    tls: TlsArgs | None = field(
+        default=None, metadata={"doc": "TLS of the Ingress (needs ingress_host). Default: none (plain HTTP)."}
+    )
+    ingress_namespace: str = field(
+        default="ingress-nginx",
+        metadata={"doc": "Namespace of the ingress controller, let in by the NetworkPolicy. Default: ingress-nginx."},
+    )
+    monitoring_namespace: str = field(
+        default="monitoring",
+        metadata={"doc": "Namespace of Prometheus, let in on the server port (/metrics). Default: monitoring."},
+    )
+    egress_cidrs: Sequence[str] = field(
+        default=(),
+        metadata={
+            "doc": "Networks the server may reach besides cluster DNS, e.g. the model storage endpoint's "
+            "(IPv4 or IPv6 CIDRs). Default: none (DNS only)."
+        },
+    )
+    egress_ports: Sequence[int] = field(
+        default=(443,), metadata={"doc": "TCP ports allowed to egress_cidrs. Default: 443."}
+    )
     service_monitor: bool = field(
         default=False, metadata={"doc": "Create a Prometheus ServiceMonitor. Default: false."}
     )
@@ -188,8 +245,10 @@ def validate_server(server: ModelServerArgs) -> None:
         raise ValueError(f"server.port: {server.port} is not a port (1-65535)")
     if any(not character.isprintable() for character in server.model_name):
         raise ValueError(f"server.model_name: {server.model_name!r} must not hold control characters")
-    for name in ("model_path", "health_path"):
+    for name in ("model_path", "health_path", "ready_path"):
         value = getattr(server, name)
+        if value is None:
+            continue
         if not _PATH.fullmatch(value):
             raise ValueError(f"server.{name}: {value!r} must be an absolute path without control characters")
     if server.max_batch_size < 1:
@@ -333,6 +392,38 @@ def validate_inference_service(args: InferenceServiceArgs) -> None:
         raise ValueError(f"startup_timeout_seconds: {args.startup_timeout_seconds} must be at least 10")
     if args.cache_gib < 1 or args.shm_gib < 1:
         raise ValueError(f"cache_gib/shm_gib: {args.cache_gib}/{args.shm_gib} must be at least 1")
+    validate_exposure(args)
+
+
+def validate_tls(tls: TlsArgs) -> None:
+    if (tls.secret_name is None) == (tls.cluster_issuer is None):
+        raise ValueError("tls: give exactly one of secret_name (an existing certificate) and cluster_issuer")
+    for name in ("secret_name", "cluster_issuer"):
+        value = getattr(tls, name)
+        if value is not None and not _SECRET_NAME.fullmatch(value):
+            raise ValueError(f"tls.{name}: {value!r} is not a Kubernetes object name")
+
+
+def validate_exposure(args: InferenceServiceArgs) -> None:
+    """The Ingress (host, TLS) and what the NetworkPolicy lets in and out."""
+    if args.ingress_host is not None and not _HOST.fullmatch(args.ingress_host):
+        raise ValueError(
+            f"ingress_host: {args.ingress_host!r} is not a DNS name (lower-case labels, at least two, no wildcard)"
+        )
+    if args.tls is not None:
+        if args.ingress_host is None:
+            raise ValueError("tls: needs ingress_host (without a host there is no Ingress to terminate TLS on)")
+        validate_tls(args.tls)
+    for name in ("ingress_namespace", "monitoring_namespace"):
+        if not _DNS_LABEL.fullmatch(getattr(args, name)):
+            raise ValueError(f"{name}: {getattr(args, name)!r} is not a namespace name (DNS label)")
+    for cidr in args.egress_cidrs:
+        try:
+            ipaddress.ip_network(cidr, strict=True)
+        except ValueError as exc:
+            raise ValueError(f"egress_cidrs: {cidr!r} is not a network ({exc})") from None
+    if not args.egress_ports or any(not 1 <= port <= 65535 for port in args.egress_ports):
+        raise ValueError(f"egress_ports: {list(args.egress_ports)} must be ports in 1-65535 (at least one)")
 
 
 def validate_vm_service(args: VmServiceArgs) -> None:

@@ -18,10 +18,24 @@ SHM_PATH = "/dev/shm"
 PORT_NAME = "http"
 
 PROBE_PERIOD_SECONDS = 10
+"""Period of the startup check (Kubernetes startupProbe, the VM health timer's base)."""
 READINESS_FAILURES = 3
-LIVENESS_PERIOD_SECONDS = 20
-LIVENESS_FAILURES = 3
+"""Failed checks in a row before the VM health timer restarts the unit."""
 PROBE_TIMEOUT_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class ProbeTiming:
+    period_seconds: int
+    timeout_seconds: int
+    failure_threshold: int
+
+
+READINESS = ProbeTiming(period_seconds=5, timeout_seconds=3, failure_threshold=2)
+"""Tight: a server that stops answering its ready endpoint leaves the Service's endpoints within ~10 s."""
+LIVENESS = ProbeTiming(period_seconds=20, timeout_seconds=10, failure_threshold=6)
+"""Loose: a restart (a model reload of minutes) only after 2 minutes without an answer; an overloaded
+server is taken out of rotation by readiness long before, and recovers there instead of restarting."""
 
 ASCEND_DRIVER_MOUNTS: tuple[str, ...] = (
     "/usr/local/Ascend/driver",

@@ -15,12 +15,11 @@ from typing import Any
 from inferfleet_inference_service.args import AutoscalingArgs, InferenceServiceArgs
 from inferfleet_inference_service.clouds import CLOUDS
 from inferfleet_inference_service.container import (
-    LIVENESS_FAILURES,
-    LIVENESS_PERIOD_SECONDS,
+    LIVENESS,
     PORT_NAME,
     PROBE_PERIOD_SECONDS,
     PROBE_TIMEOUT_SECONDS,
-    READINESS_FAILURES,
+    READINESS,
     RUN_AS_USER,
     SHM_PATH,
     TMP_PATH,
@@ -40,7 +39,15 @@ CANARY_STAGES_ANNOTATION = "inferfleet.io/canary-stages"
 SETTINGS_HASH_ANNOTATION = "inferfleet.io/settings-hash"
 NGINX_CANARY = "nginx.ingress.kubernetes.io/canary"
 NGINX_CANARY_WEIGHT = "nginx.ingress.kubernetes.io/canary-weight"
+CERT_MANAGER_ISSUER = "cert-manager.io/cluster-issuer"
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+"""Set by the API server on every namespace (Kubernetes >= 1.21): selects a namespace by its name."""
+DNS_NAMESPACE = "kube-system"
 SERVICE_PORT = 80
+TMP_GIB = 1
+WRITABLE_MARGIN_GIB = 2
+"""Ephemeral storage beyond the model cache and /tmp: container logs and the (read-only) root's writable bits."""
+HOSTNAME_LABEL = "kubernetes.io/hostname"
 
 _TAINT_EFFECTS = {
     "NoSchedule": "NoSchedule",
@@ -114,8 +121,16 @@ def _deployment(
 ) -> Manifest:
     server = args.server
     selector = {NAME_LABEL: service, TRACK_LABEL: track}
-    resources = {"cpu": args.cpu, "memory": args.memory, args.accelerator.resource: str(args.accelerator.per_replica)}
-    probe = {"httpGet": {"path": server.health_path, "port": PORT_NAME}, "timeoutSeconds": PROBE_TIMEOUT_SECONDS}
+    resources = {
+        "cpu": args.cpu,
+        "memory": args.memory,
+        # The scheduler only sees emptyDir sizeLimits through this: a node without room for the cache is
+        # never picked, instead of evicting the pod when the cache fills.
+        "ephemeral-storage": f"{ephemeral_storage_gib(args)}Gi",
+        args.accelerator.resource: str(args.accelerator.per_replica),
+    }
+    health = {"httpGet": {"path": server.health_path, "port": PORT_NAME}}
+    ready = {"httpGet": {"path": server.ready_path or server.health_path, "port": PORT_NAME}}
     container = {
         "name": "model-server",
         "image": image,
@@ -127,12 +142,23 @@ def _deployment(
         ],
         "resources": {"requests": dict(resources), "limits": dict(resources)},
         "startupProbe": {
-            **probe,
+            **health,
+            "timeoutSeconds": PROBE_TIMEOUT_SECONDS,
             "periodSeconds": PROBE_PERIOD_SECONDS,
             "failureThreshold": startup_failure_threshold(args.startup_timeout_seconds),
         },
-        "readinessProbe": {**probe, "periodSeconds": PROBE_PERIOD_SECONDS, "failureThreshold": READINESS_FAILURES},
-        "livenessProbe": {**probe, "periodSeconds": LIVENESS_PERIOD_SECONDS, "failureThreshold": LIVENESS_FAILURES},
+        "readinessProbe": {
+            **ready,
+            "timeoutSeconds": READINESS.timeout_seconds,
+            "periodSeconds": READINESS.period_seconds,
+            "failureThreshold": READINESS.failure_threshold,
+        },
+        "livenessProbe": {
+            **health,
+            "timeoutSeconds": LIVENESS.timeout_seconds,
+            "periodSeconds": LIVENESS.period_seconds,
+            "failureThreshold": LIVENESS.failure_threshold,
+        },
         "securityContext": {
             "runAsNonRoot": True,
             "runAsUser": RUN_AS_USER,
@@ -161,7 +187,7 @@ def _deployment(
         "containers": [container],
         "volumes": [
             {"name": "model-cache", "emptyDir": {"sizeLimit": f"{args.cache_gib}Gi"}},
-            {"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}},
+            {"name": "tmp", "emptyDir": {"sizeLimit": f"{TMP_GIB}Gi"}},
             {"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": f"{args.shm_gib}Gi"}},
         ],
         "topologySpreadConstraints": [
@@ -172,6 +198,21 @@ def _deployment(
                 "labelSelector": {"matchLabels": dict(selector)},
             }
         ],
+        # Replicas on different nodes, so one node's loss (or drain) takes one replica. Preferred, not
+        # required: a surge pod during a rollout, or a pool smaller than the replica count, still schedules.
+        "affinity": {
+            "podAntiAffinity": {
+                "preferredDuringSchedulingIgnoredDuringExecution": [
+                    {
+                        "weight": 100,
+                        "podAffinityTerm": {
+                            "topologyKey": HOSTNAME_LABEL,
+                            "labelSelector": {"matchLabels": {NAME_LABEL: service}},
+                        },
+                    }
+                ]
+            }
+        },
     }
     pull_secrets = image_pull_secrets(args)
     if pull_secrets:
@@ -215,28 +256,97 @@ def _service(
     }
 
 
+def ephemeral_storage_gib(args: InferenceServiceArgs) -> int:
+    """Ephemeral storage a replica requests (= limit): the model cache, /tmp, and logs."""
+    return args.cache_gib + TMP_GIB + WRITABLE_MARGIN_GIB
+
+
+def tls_secret_name(service: str, args: InferenceServiceArgs) -> str | None:
+    """The Secret the Ingress serves its certificate from: the given one, or the one cert-manager writes."""
+    if args.tls is None:
+        return None
+    return args.tls.secret_name or f"{service}-tls"
+
+
 def _ingress(
-    name: str, backend: str, args: InferenceServiceArgs, labels: Mapping[str, str], annotations: Mapping[str, str]
+    name: str,
+    *,
+    service: str,
+    host: str,
+    args: InferenceServiceArgs,
+    labels: Mapping[str, str],
+    annotations: Mapping[str, str],
 ) -> Manifest:
     rule: Manifest = {
+        "host": host,
         "http": {
             "paths": [
                 {
                     "path": "/",
                     "pathType": "Prefix",
-                    "backend": {"service": {"name": backend, "port": {"name": PORT_NAME}}},
+                    "backend": {"service": {"name": name, "port": {"name": PORT_NAME}}},
                 }
             ]
-        }
+        },
     }
-    if args.ingress_host:
-        rule["host"] = args.ingress_host
+    spec: Manifest = {"ingressClassName": args.ingress_class, "rules": [rule]}
+    secret = tls_secret_name(service, args)
+    if secret is not None:
+        spec["tls"] = [{"hosts": [host], "secretName": secret}]
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
         "metadata": _metadata(name, args.namespace, labels, **annotations),
-        "spec": {"ingressClassName": args.ingress_class, "rules": [rule]},
+        "spec": spec,
     }
+
+
+def _network_policies(name: str, args: InferenceServiceArgs, labels: Mapping[str, str]) -> list[ServiceObject]:
+    """Deny everything in the namespace, then let in and out exactly what the model server needs.
+
+    In: the ingress controller (when there is an Ingress) and Prometheus, on the server port (which also
+    serves /metrics). Kubelet probes come from the node and are not subject to NetworkPolicy. Out: cluster
+    DNS in kube-system, and `egress_cidrs` on `egress_ports` (e.g. model storage); nothing else.
+    """
+    server_port = [{"protocol": "TCP", "port": args.server.port}]
+    sources = [args.monitoring_namespace]
+    if args.ingress_host is not None:
+        sources.insert(0, args.ingress_namespace)
+    ingress = [
+        {"from": [{"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: namespace}}}], "ports": server_port}
+        for namespace in sources
+    ]
+    egress: list[Manifest] = [
+        {
+            "to": [{"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: DNS_NAMESPACE}}}],
+            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+        }
+    ]
+    if args.egress_cidrs:
+        egress.append(
+            {
+                "to": [{"ipBlock": {"cidr": cidr}} for cidr in args.egress_cidrs],
+                "ports": [{"protocol": "TCP", "port": port} for port in args.egress_ports],
+            }
+        )
+    deny_all = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": _metadata(f"{name}-default-deny", args.namespace, labels),
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+    }
+    allow = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": _metadata(f"{name}-model-server", args.namespace, labels),
+        "spec": {
+            "podSelector": {"matchLabels": {NAME_LABEL: name}},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": ingress,
+            "egress": egress,
+        },
+    }
+    return [ServiceObject("default-deny", deny_all), ServiceObject("network-policy", allow)]
 
 
 def _pdb(name: str, namespace: str, labels: Mapping[str, str], selector: Mapping[str, str], **budget: int) -> Manifest:
@@ -335,6 +445,7 @@ def service_objects(name: str, args: InferenceServiceArgs) -> list[ServiceObject
             },
         ),
         *_secret(name, args, {**tag_labels, **app}),
+        *_network_policies(name, args, {**tag_labels, **app}),
         ServiceObject(
             "deployment",
             _deployment(
@@ -354,8 +465,12 @@ def service_objects(name: str, args: InferenceServiceArgs) -> list[ServiceObject
         ServiceObject(
             "disruption-budget", _pdb(name, namespace, stable_labels, stable_selector, minAvailable=args.min_available)
         ),
-        ServiceObject("ingress", _ingress(name, name, args, stable_labels, {})),
     ]
+    host = args.ingress_host
+    issuer = {CERT_MANAGER_ISSUER: args.tls.cluster_issuer} if args.tls and args.tls.cluster_issuer else {}
+    if host is not None:
+        stable_ingress = _ingress(name, service=name, host=host, args=args, labels=stable_labels, annotations=issuer)
+        objects.append(ServiceObject("ingress", stable_ingress))
     if args.canary is not None:
         canary = args.canary
         canary_name = f"{name}-canary"
@@ -388,17 +503,19 @@ def service_objects(name: str, args: InferenceServiceArgs) -> list[ServiceObject
                 "canary-disruption-budget",
                 _pdb(canary_name, namespace, canary_labels, canary_selector, maxUnavailable=1),
             ),
-            ServiceObject(
-                "canary-ingress",
-                _ingress(
-                    canary_name,
-                    canary_name,
-                    args,
-                    canary_labels,
-                    {**stage_notes, NGINX_CANARY: "true", NGINX_CANARY_WEIGHT: str(canary.weight)},
-                ),
-            ),
         ]
+        if host is not None:
+            # Same host and certificate Secret as the stable Ingress; only the stable one asks cert-manager
+            # for the certificate (two issuer annotations would make two Certificates fight over one Secret).
+            canary_notes = {**stage_notes, NGINX_CANARY: "true", NGINX_CANARY_WEIGHT: str(canary.weight)}
+            objects.append(
+                ServiceObject(
+                    "canary-ingress",
+                    _ingress(
+                        canary_name, service=name, host=host, args=args, labels=canary_labels, annotations=canary_notes
+                    ),
+                )
+            )
     if args.service_monitor:
         objects.append(
             ServiceObject(

@@ -53,6 +53,7 @@ _KINDS: dict[str, _Register] = {
     "HorizontalPodAutoscaler": _typed(k8s.autoscaling.v2.HorizontalPodAutoscaler),
     "PodDisruptionBudget": _typed(k8s.policy.v1.PodDisruptionBudget),
     "Ingress": _typed(k8s.networking.v1.Ingress),
+    "NetworkPolicy": _typed(k8s.networking.v1.NetworkPolicy),
     "ServiceMonitor": _custom,
 }
 
@@ -86,7 +87,8 @@ class InferenceServiceOutputs:
 
 
 class InferenceService(pulumi.ComponentResource, InferenceServiceOutputs):
-    """Namespace, settings, stable (and canary) Deployment, Service, Ingress, HPA, PDB, optional ServiceMonitor.
+    """Namespace, NetworkPolicies, settings, stable (and canary) Deployment, Service, HPA, PDB, Ingress (with a
+    host), optional ServiceMonitor.
 
     The Kubernetes provider must be given explicitly (`opts=ResourceOptions(provider=...)`), built from
     the GPU pool's cluster kubeconfig: a fleet holds several clusters in one program.
