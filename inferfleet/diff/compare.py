@@ -194,6 +194,7 @@ def diff_plans(base: Plan | None, head: Plan, *, base_side: Side, head_side: Sid
     changes: list[Change] = []
     counts: Counts = {"create": 0, "update": 0, "replace": 0, "delete": 0, "unchanged": 0}
     lost: dict[str, CapacityLoss] = {}
+    undecided: set[str] = set()
     for urn in sorted(before.keys() | after.keys()):
         old, new = before.get(urn), after.get(urn)
         if old is None or new is None:
@@ -210,6 +211,8 @@ def diff_plans(base: Plan | None, head: Plan, *, base_side: Side, head_side: Sid
                 counts["unchanged"] += 1
                 continue
             op = "replace" if reasons else "update"
+            if op == "update" and new["custom"] and forcing_properties(new["type"]) is None:
+                undecided.add(new["type"])
         counts[op] += 1
         capacity = _capacity_lost(op, urn, base_capacity, head_capacity)
         if capacity is not None:
@@ -225,6 +228,10 @@ def diff_plans(base: Plan | None, head: Plan, *, base_side: Side, head_side: Sid
     notes = []
     if base is None:
         notes.append(f"stack {head['stack']} does not exist at the base: every resource is created")
+    notes += [
+        f"{type_} is not in the replace-forcing table: whether its updates replace it is not known offline"
+        for type_ in sorted(undecided)
+    ]
     return {
         "stack": head["stack"],
         "base": base_side,

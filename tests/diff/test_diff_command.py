@@ -283,3 +283,27 @@ def test_diff_needs_exactly_one_base(capsys: pytest.CaptureFixture[str]) -> None
     code, _, err = run(capsys, "-s", STACK)
     assert code == 2
     assert "give exactly one base: --base REF (a git ref) or --base-plan FILE" in err
+
+
+def test_an_update_of_a_type_the_table_does_not_know_is_said_to_be_undecided(
+    plan: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base, head = copy.deepcopy(plan), copy.deepcopy(plan)
+    for document in (base, head):
+        by_name(document, "nvidia-group")["type"] = "acme:compute/pool:Pool"
+    by_name(head, "nvidia-group")["inputs"]["desireInstanceNumber"] = 3
+    code, out, _ = run(
+        capsys,
+        "--base-plan",
+        write(tmp_path / "b.json", dumps(base)),
+        "--head-plan",
+        write(tmp_path / "h.json", dumps(head)),
+        "--json",
+    )
+    assert code == 0
+    (stack,) = json.loads(out)["stacks"]
+    assert stack["counts"]["update"] == 1
+    assert stack["notes"] == [
+        "acme:compute/pool:Pool is not in the replace-forcing table: "
+        "whether its updates replace it is not known offline"
+    ]
