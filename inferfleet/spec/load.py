@@ -135,7 +135,7 @@ def check_provider_config(stack: StackConfig) -> None:
 
 
 def check_config_references(stack: StackConfig) -> None:
-    """Config keys the fleet names (a cluster's kubeconfig) exist in the stack file's config."""
+    """Config keys the fleet names (a cluster's kubeconfig, a service's secrets) exist in the stack file's config."""
     for index, pool in enumerate(stack.fleet.pools):
         key = pool.cluster.kubeconfig_key if pool.cluster is not None else None
         if key is not None and f"{PROJECT}:{key}" not in stack.config:
@@ -145,6 +145,18 @@ def check_config_references(stack: StackConfig) -> None:
                 f"names the config key `{PROJECT}:{key}`, which this stack file does not have; add it "
                 f'(`pulumi config set --secret {key} "$(cat kubeconfig)"`) or fix the name',
             )
+    for index, service in enumerate(stack.fleet.services):
+        for name, key in sorted(service.secrets.items()):
+            value = stack.config.get(f"{PROJECT}:{key}")
+            if not (isinstance(value, dict) and set(value) == {"secure"} and isinstance(value["secure"], str)):
+                # A plain value would sit in clear in the stack file and in git; the value is never echoed.
+                state = "does not have" if value is None else "holds in clear, not encrypted (`secure:`)"
+                raise SpecError(
+                    stack.file,
+                    key_path(("services", index, "secrets", name)),
+                    f"names the config key `{PROJECT}:{key}`, which this stack file {state}; set it with "
+                    f"`pulumi config set --secret {key} <value>`",
+                )
 
 
 def key_path(loc: tuple[int | str, ...]) -> str:

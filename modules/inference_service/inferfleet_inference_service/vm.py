@@ -188,10 +188,14 @@ def _settings(args: VmServiceArgs) -> dict[str, str]:
     return server_environment(args.server, accelerator)
 
 
-def _secrets_file(args: VmServiceArgs) -> pulumi.Output[str]:
-    """The secrets' env file; a Pulumi secret, like the values it is made of."""
-    names = sorted(args.server.secrets)
-    values = pulumi.Output.all(*(args.server.secrets[name] for name in names))
+def _secrets_file(args: VmServiceArgs) -> pulumi.Input[str]:
+    """The secrets' env file: a Pulumi secret when the values are (a program); plain text when they are plain
+    strings (the spec's sizing placeholders), which needs no Pulumi runtime."""
+    secrets = args.server.secrets
+    names = sorted(secrets)
+    if all(isinstance(secrets[name], str) for name in names):
+        return environment_file({name: str(secrets[name]) for name in names})
+    values = pulumi.Output.all(*(secrets[name] for name in names))
     return pulumi.Output.secret(
         values.apply(lambda resolved: environment_file(dict(zip(names, resolved, strict=True))))
     )
