@@ -5,10 +5,11 @@ Exit 0 pass, 1 mandatory violation, 2 input error, 3 engine error.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from importlib.metadata import version as installed_version
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, get_args
 
 import typer
 
@@ -27,6 +28,7 @@ from inferfleet.gate import (
 from inferfleet.gate.policy_data import check_policy_data
 from inferfleet.gate.report import console_report, dumps, json_report, junit_report, sarif_report
 from inferfleet.plan import Plan, check_plan
+from inferfleet.spec.base import Cloud, Env
 
 
 @app.command("gate")
@@ -61,19 +63,41 @@ def gate_command(  # noqa: PLR0917 (typer maps each parameter to a flag)
         typer.Option("--opa-bin", help="OPA binary (default: $INFERFLEET_OPA, then .tools/bin/opa, then PATH)."),
     ] = None,
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for OPA's decision.")] = 30.0,
+    env: Annotated[
+        str | None,
+        typer.Option(
+            "--env", help="Env of a preview that carries no fleet config (prod, staging, dev).", show_default=False
+        ),
+    ] = None,
+    cloud: Annotated[
+        str | None,
+        typer.Option(
+            "--cloud", help="Cloud of such a preview (huaweicloud, alicloud, tencentcloud, aws).", show_default=False
+        ),
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option("--region", help="Region of such a preview.", show_default=False)
+    ] = None,
 ) -> int:
-    """Gate a plan with the OPA policies: violations by severity, with the resource, rule and remediation."""
+    """Gate a plan with the OPA policies: violations by severity, with the resource, rule and remediation.
+
+    Any Pulumi project's `pulumi preview --json` can be gated: give --env, --cloud and --region when the
+    preview carries no inference-fleet:fleet config. They never override settings a plan or preview
+    carries: if both exist and disagree, the gate stops (exit 2)."""
     if (plan is None) == (stack is None):
         raise UsageError("give exactly one of a plan file (or - for stdin) and --stack/-s NAME")
+    fleet = given_settings(env=env, cloud=cloud, region=region)
+    if fleet and stack is not None:
+        raise UsageError("--env, --cloud and --region describe a plan file or preview; --stack plans a stack file")
     catalog = load_catalog(policies)
     check_policy_data(policies)
     known_ids = [rule.policy_id for policy in catalog for rule in policy.rules]
     waiver_list = load_waivers(waivers, known_ids) if waivers is not None else []
-    document = _head_plan(plan, stack, stacks_dir=stacks_dir, max_plan_bytes=max_plan_bytes)
+    document = _head_plan(plan, stack, stacks_dir=stacks_dir, max_plan_bytes=max_plan_bytes, fleet=fleet)
     if base is not None:
         from inferfleet.diff.run import with_base_release
 
-        base_plan = load_plan(base, max_bytes=max_plan_bytes, stacks_dir=stacks_dir)
+        base_plan = load_plan(base, max_bytes=max_plan_bytes, stacks_dir=stacks_dir, fleet=fleet)
         document = with_base_release(document, base_plan, base)
     engine = (
         OpaEngine(opa_url, timeout=timeout) if opa_url else OpaEngine.start(policies, binary=opa_bin, timeout=timeout)
@@ -106,10 +130,28 @@ def _sarif_artifact(stacks_dir: Path, stack: str, plan: str | None) -> str:
     return str(stack_file) if found or plan is None else plan
 
 
-def _head_plan(plan: str | None, stack: str | None, *, stacks_dir: Path, max_plan_bytes: int) -> Plan:
+def _head_plan(
+    plan: str | None, stack: str | None, *, stacks_dir: Path, max_plan_bytes: int, fleet: dict[str, str]
+) -> Plan:
     if stack is not None:
         from inferfleet.plan import Planner
 
         return check_plan(Planner(stacks_dir).plan(stack), f"plan of {stack}")
     assert plan is not None
-    return load_plan(plan, max_bytes=max_plan_bytes, stacks_dir=stacks_dir)
+    return load_plan(plan, max_bytes=max_plan_bytes, stacks_dir=stacks_dir, fleet=fleet or None)
+
+
+_SETTING = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def given_settings(*, env: str | None, cloud: str | None, region: str | None) -> dict[str, str]:
+    """The fleet settings given as flags (only those given), each checked: env and cloud from their
+    lists, a region as a lower-case cloud region code."""
+    given = {key: value for key, value in (("env", env), ("cloud", cloud), ("region", region)) if value is not None}
+    allowed = {"env": get_args(Env), "cloud": get_args(Cloud)}
+    for key, value in given.items():
+        if key in allowed and value not in allowed[key]:
+            raise UsageError(f"--{key} {value[:64]!r}: expected one of {', '.join(allowed[key])}")
+        if not _SETTING.match(value):
+            raise UsageError(f"--{key} {value[:64]!r}: expected a region code such as us-west-2 or cn-south-1")
+    return given

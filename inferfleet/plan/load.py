@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -86,23 +86,39 @@ def _check_depth(document: Any, label: str) -> None:
             raise PlanInputError(label, "", f"is nested more than {MAX_PLAN_DEPTH} levels deep") from None
 
 
-def load_plan(source: str, *, max_bytes: int, stacks_dir: Path, stdin: Any = None) -> Plan:
-    """A plan document from a plan file or a `pulumi preview --json` file (`-`: stdin)."""
+def load_plan(
+    source: str, *, max_bytes: int, stacks_dir: Path, stdin: Any = None, fleet: Mapping[str, str] | None = None
+) -> Plan:
+    """A plan document from a plan file or a `pulumi preview --json` file (`-`: stdin).
+
+    `fleet` holds settings given on the command line (env, cloud, region): they stand in for a preview
+    that carries none, and must agree with any the plan or preview carries (they override nothing)."""
     document = read_json(source, max_bytes=max_bytes, stdin=stdin)
-    return plan_from_json(document, "<stdin>" if source == "-" else source, stacks_dir=stacks_dir)
+    return plan_from_json(document, "<stdin>" if source == "-" else source, stacks_dir=stacks_dir, fleet=fleet)
 
 
-def plan_from_json(document: Any, label: str, *, stacks_dir: Path) -> Plan:
+def plan_from_json(document: Any, label: str, *, stacks_dir: Path, fleet: Mapping[str, str] | None = None) -> Plan:
     """A parsed plan document or `pulumi preview --json` output as a checked plan."""
     if is_preview(document):
-        return from_preview(document, label, stacks_dir=stacks_dir)
+        return _agreeing(from_preview(document, label, stacks_dir=stacks_dir, fleet=fleet), fleet, label)
     if isinstance(document, dict) and "format" not in document:
         raise PlanInputError(
             label,
             "format",
             f"neither an inferfleet plan (format {PLAN_FORMAT}) nor `pulumi preview --json` output (steps)",
         )
-    return check_plan(document, label)
+    return _agreeing(check_plan(document, label), fleet, label)
+
+
+def _agreeing(plan: Plan, given: Mapping[str, str] | None, label: str) -> Plan:
+    settings: Mapping[str, object] = plan
+    for key, value in (given or {}).items():
+        if settings[key] != value:
+            found = settings[key]
+            raise PlanInputError(
+                label, key, f"is {found!r}, but --{key} says {value!r}; flags never override a plan's settings"
+            )
+    return plan
 
 
 def with_base(head: Plan, base: Plan, base_label: str) -> Plan:

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from inferfleet import PROJECT
 from inferfleet.errors import PlanInputError, SpecError
 from inferfleet.plan.document import normalise
 from inferfleet.plan.finish import finish_plan
@@ -31,8 +32,23 @@ def _stack_and_project(urn: str) -> tuple[str, str]:
     return parts[0].removeprefix("urn:pulumi:"), parts[1]
 
 
-def _fleet_settings(preview: Mapping[str, Any], stack: str, label: str, stacks_dir: Path) -> dict[str, str]:
-    """env, cloud, region and version of the previewed stack: from the preview's config, else the stack file."""
+UNVERSIONED = "0.0.0"
+"""The stack version of a preview whose settings come from flags (any Pulumi project's preview)."""
+
+
+def _fleet_settings(
+    preview: Mapping[str, Any],
+    label: str,
+    *,
+    stack: str,
+    project: str,
+    stacks_dir: Path,
+    given: Mapping[str, str] | None,
+) -> dict[str, str]:
+    """env, cloud, region and version of the previewed stack: from the preview's config, else (for this
+    project) the stack file, else the settings given on the command line (`given`: env, cloud, region;
+    the version is then UNVERSIONED). Given settings never override a config or stack file: the caller
+    checks they agree with what was found."""
     fleet = (preview.get("config") or {}).get(FLEET_CONFIG_KEY)
     if isinstance(fleet, str):
         try:
@@ -42,15 +58,23 @@ def _fleet_settings(preview: Mapping[str, Any], stack: str, label: str, stacks_d
     if fleet is None:
         from inferfleet.spec.load import load_stack
 
-        try:
-            spec = load_stack(stacks_dir, stack).fleet
-        except SpecError as exc:
-            raise PlanInputError(
-                label,
-                f"config.{FLEET_CONFIG_KEY}",
-                f"missing, and the stack file gave no fleet spec either ({exc.message})",
-            ) from exc
-        return {"env": spec.env, "cloud": spec.cloud, "region": spec.region, "version": spec.version}
+        # Another project's stack of the same name is not ours: its settings come from the flags.
+        reason = f"the preview is of project {project!r}, not {PROJECT!r}"
+        if project == PROJECT:
+            try:
+                spec = load_stack(stacks_dir, stack).fleet
+            except SpecError as exc:
+                reason = f"the stack file gave no fleet spec either ({exc.message})"
+            else:
+                return {"env": spec.env, "cloud": spec.cloud, "region": spec.region, "version": spec.version}
+        missing = [f"--{key}" for key in ("env", "cloud", "region") if key not in (given or {})]
+        if not missing:
+            return {**(given or {}), "version": UNVERSIONED}
+        raise PlanInputError(
+            label,
+            f"config.{FLEET_CONFIG_KEY}",
+            f"missing, and {reason}; give the settings with {', '.join(missing)}",
+        )
     if not isinstance(fleet, dict):
         raise PlanInputError(label, f"config.{FLEET_CONFIG_KEY}", "expected an object")
     settings = {}
@@ -116,8 +140,13 @@ def _masked(value: Any) -> Any:
     return value
 
 
-def from_preview(preview: Mapping[str, Any], label: str, *, stacks_dir: Path) -> Plan:
-    """Normalise `pulumi preview --json` output into a plan document (resources leaving are dropped)."""
+def from_preview(
+    preview: Mapping[str, Any], label: str, *, stacks_dir: Path, fleet: Mapping[str, str] | None = None
+) -> Plan:
+    """Normalise `pulumi preview --json` output into a plan document (resources leaving are dropped).
+
+    `fleet` (env, cloud, region) stands in for a preview that carries no fleet config and has no stack file.
+    """
     steps = preview.get("steps")
     if not isinstance(steps, list):
         raise PlanInputError(label, "steps", "expected a list of steps")
@@ -133,7 +162,7 @@ def from_preview(preview: Mapping[str, Any], label: str, *, stacks_dir: Path) ->
     if not resources:
         raise PlanInputError(label, "steps", "no step creates, keeps or updates a resource; nothing to gate")
     stack, project = _stack_and_project(next(iter(resources)))
-    settings = _fleet_settings(preview, stack, label, stacks_dir)
+    settings = _fleet_settings(preview, label, stack=stack, project=project, stacks_dir=stacks_dir, given=fleet)
     return finish_plan(
         {
             "project": project,
