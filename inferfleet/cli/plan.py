@@ -39,6 +39,7 @@ def plan_command(
     planner = Planner(stacks_dir)
     if stack is not None:
         document = planner.plan(stack)
+        warn_deprecations(document)
         if out is not None:
             console.write_atomically(out, dumps(document))
         if as_json:
@@ -52,6 +53,8 @@ def plan_command(
     if not names:
         raise UsageError(f"no Pulumi.<stack>.yaml files in {stacks_dir}")
     documents = plan_all(planner, names, show_progress=not as_json)
+    for document in documents.values():
+        warn_deprecations(document)
     if out is not None:
         for name, document in documents.items():
             console.write_atomically(out / f"{name}.plan.json", dumps(document))
@@ -120,6 +123,17 @@ def show_plan(document: Plan) -> None:
     for type_, count in sorted(Counter(r["type"] for r in resources).items()):
         counts.add_row(text(type_), str(count))
     console.err.print(counts)
+
+
+def warn_deprecations(document: Plan) -> None:
+    """A warning on stderr for each deprecated module input the stack's program sets (the plan records them)."""
+    for used in document.get("deprecations", []):
+        use = f"; use {used['use']}" if used["use"] else ""
+        console.err.print(
+            f"[yellow]warning:[/] {console.markup(document['stack'])}: {console.markup(used['module'])} "
+            f"{console.markup(used['field'])} is deprecated and will be removed in "
+            f"{console.markup(used['removed_in'])}{console.markup(use)}"
+        )
 
 
 def show_summary(documents: dict[str, Plan]) -> None:

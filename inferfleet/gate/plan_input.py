@@ -59,8 +59,11 @@ def policy_input(plan: Mapping[str, Any]) -> dict[str, Any]:
         "env": plan["env"],
         "cloud": plan["cloud"],
         "region": plan["region"],
+        "modules": plan["modules"],
         "resources": resources,
     }
+    if plan.get("deprecations"):  # deprecated module inputs the program sets (module_versions, advisory)
+        document["deprecations"] = plan["deprecations"]
     if "base" in plan:  # gated against a base: its version and the bump the diff implies (stack_bump)
         document["base"] = plan["base"]
     return document

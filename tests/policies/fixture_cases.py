@@ -235,6 +235,13 @@ ALLOWED: dict[str, dict[str, Case]] = {
     "canary": {"next_stage": ([ingress("20", old_weight="5")], {}, set())},
     "protection": {"protected_vpc": ([vpc()], {}, set())},
     "stack_version": {"released": ([], {"stack_version": "2.3.1"}, set())},
+    "module_versions": {
+        "released_modules": (
+            [],
+            {"modules": {"inferfleet-vpc": "0.1.0", "inferfleet-gpu-instance": "0.10.0"}},
+            set(),
+        ),
+    },
     "stack_bump": {
         "major_for_replacement": (
             [],
@@ -307,6 +314,20 @@ DENIED: dict[str, dict[str, Case]] = {
         "bad_weight": ([ingress("lots", old_weight="5")], {}, {"IF-CAN-002"}),
     },
     "protection": {"unprotected_vpc": ([vpc(protect=False)], {}, {"IF-PROT-001"})},
+    "module_versions": {
+        "below_minimum": ([], {"modules": {"inferfleet-gpu-instance": "0.1.9"}}, {"IF-MOD-001"}),
+        "unknown_version": ([], {"modules": {"inferfleet-vpc": "0+unknown"}}, {"IF-MOD-002"}),
+        "deprecated_input": (
+            [],
+            {
+                "modules": {"inferfleet-vpc": "0.1.0"},
+                "deprecations": [
+                    {"module": "inferfleet-vpc", "field": "VpcArgs.nat_gateway", "removed_in": "1.0.0", "use": ""}
+                ],
+            },
+            {"IF-MOD-003"},
+        ),
+    },
     "stack_version": {
         "pre_release": ([], {"stack_version": "2.4.0-rc.1"}, {"IF-VER-001"}),
         "build_metadata": ([], {"stack_version": "2.4.0+build.7"}, {"IF-VER-001"}),
