@@ -143,7 +143,11 @@ def _sarif_result(violation: dict[str, Any], index: dict[str, int], artifact: st
             }
         ],
         "partialFingerprints": {"inferfleet/v1": f"{violation['policy_id']}:{violation['urn']}"},
-        "properties": {"severity": violation["severity"], "enforcement": violation["enforcement"]},
+        "properties": {
+            "severity": violation["severity"],
+            "enforcement": violation["enforcement"],
+            "details": violation.get("details", {}),
+        },
     }
     if violation["policy_id"] in index:
         entry["ruleIndex"] = index[violation["policy_id"]]

@@ -737,6 +737,46 @@ DENIED["canary"].update(
 )
 
 
+# Public IPs on GPU nodes on the clouds not covered above (Huawei: EIP cases; AWS: public subnet).
+DENIED["network_exposure"].update(
+    {
+        "alicloud_gpu_node_pool_bandwidth": (
+            [
+                tagged(
+                    "alicloud:cs/nodePool:NodePool",
+                    "gpu-pool",
+                    {
+                        "instanceTypes": ["ecs.gn7i-c8g1.2xlarge"],
+                        "desiredSize": 2,
+                        "internetMaxBandwidthOut": 10,
+                        "userData": TUNED,
+                        "systemDiskEncrypted": True,
+                    },
+                )
+            ],
+            on("alicloud"),
+            {"IF-NET-001"},
+        ),
+        "tencent_gpu_node_pool_public_ip": (
+            [
+                tagged(
+                    "tencentcloud:Kubernetes/nodePool:NodePool",
+                    "gpu-pool",
+                    {
+                        "autoScalingConfig": {"instanceType": "PNV4.7XLARGE116", "publicIpAssigned": True},
+                        "desiredCapacity": 2,
+                        "maxSize": 2,
+                        "nodeConfig": {"userData": TUNED},
+                    },
+                )
+            ],
+            on("tencentcloud"),
+            {"IF-NET-001"},
+        ),
+    }
+)
+
+
 def fixtures() -> dict[str, tuple[dict[str, Any], set[str]]]:
     """Fixture path (relative to policies/opa) -> (plan document, the rule ids the gate must raise)."""
     documents: dict[str, tuple[dict[str, Any], set[str]]] = {}
