@@ -451,6 +451,12 @@ def services_encrypt_ingress(fleet: FleetSpec) -> Iterator[Problem]:
         pool = fleet.pool(service.pool)
         if pool is None or pool.placement in VM_PLACEMENTS:
             continue
+        if service.canary is not None and service.ingress_host is None:
+            yield (
+                ("services", index, "canary"),
+                "needs ingress_host: the canary's share of the traffic is an NGINX canary Ingress for the service's "
+                "host (without one the canary would get no traffic)",
+            )
         if service.tls is not None and service.ingress_host is None:
             yield ("services", index, "tls"), "needs ingress_host: without a host there is no Ingress to serve TLS"
         if fleet.env == "prod" and service.ingress_host is not None and service.tls is None:

@@ -178,6 +178,12 @@ def _service(fleet: dict[str, Any], **changes: Any) -> None:
             "needs ingress_host: without a host there is no Ingress to serve TLS",
         ),
         (
+            "prod-cn-east",
+            lambda f: (f["services"][0].pop("ingress_host"), f["services"][0].pop("tls")),
+            "fleet.services[0].canary",
+            "needs ingress_host: the canary's share of the traffic is an NGINX canary Ingress",
+        ),
+        (
             "prod-cn-south",
             lambda f: _service(f, tls={"secret_name": "autoglm-tls", "cluster_issuer": "letsencrypt"}),
             "fleet.services[0].tls",

@@ -410,6 +410,11 @@ def validate_exposure(args: InferenceServiceArgs) -> None:
         raise ValueError(
             f"ingress_host: {args.ingress_host!r} is not a DNS name (lower-case labels, at least two, no wildcard)"
         )
+    if args.canary is not None and args.ingress_host is None:
+        raise ValueError(
+            "canary: needs ingress_host (the canary's share of the traffic is an NGINX canary Ingress for the host; "
+            "without one the canary would get no traffic)"
+        )
     if args.tls is not None:
         if args.ingress_host is None:
             raise ValueError("tls: needs ingress_host (without a host there is no Ingress to terminate TLS on)")

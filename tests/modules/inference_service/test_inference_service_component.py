@@ -253,7 +253,7 @@ def test_the_namespace_denies_by_default_and_lets_in_only_the_ingress_controller
 
 
 def test_without_a_host_there_is_no_ingress_and_no_way_in_from_the_controller() -> None:
-    plan = _plan(_args(ingress_host=None, canary=CanaryArgs(image=NEXT), monitoring_namespace="prometheus"))
+    plan = _plan(_args(ingress_host=None, monitoring_namespace="prometheus"))
     objects = _objects(plan)
     assert not [name for name, r in objects.items() if r["type"].endswith(":Ingress")]
     allow = objects["autoglm-network-policy"]["inputs"]
@@ -280,6 +280,7 @@ def test_tls_from_a_secret_or_from_cert_manager_on_both_tracks(nvidia_plan: dict
         ({"ingress_host": "*.example.com"}, "ingress_host: '*.example.com' is not a DNS name"),
         ({"ingress_host": "localhost"}, "is not a DNS name"),
         ({"ingress_host": None, "tls": TlsArgs(secret_name="cert")}, "tls: needs ingress_host"),
+        ({"ingress_host": None, "canary": CanaryArgs(image=NEXT)}, "canary: needs ingress_host"),
         ({"tls": TlsArgs()}, "tls: give exactly one of secret_name"),
         ({"tls": TlsArgs(secret_name="cert", cluster_issuer="acme")}, "tls: give exactly one"),
         ({"tls": TlsArgs(secret_name="Cert!")}, "tls.secret_name: 'Cert!' is not a Kubernetes object name"),

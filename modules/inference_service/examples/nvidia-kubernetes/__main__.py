@@ -8,6 +8,7 @@ from inferfleet_inference_service import (
     InferenceService,
     InferenceServiceArgs,
     ModelServerArgs,
+    TlsArgs,
 )
 
 config = pulumi.Config()
@@ -31,6 +32,11 @@ service = InferenceService(
             stage=0,
         ),
         tags={"team": "inference-platform", "env": "prod", "cost-center": "cc-4410"},
+        # The canary's 5% is an NGINX canary Ingress for this host; cert-manager issues its certificate.
+        ingress_host="autoglm.us-west.inference.example.com",
+        tls=TlsArgs(cluster_issuer="letsencrypt-prod"),
+        # The network of the endpoint the weights are downloaded from (a documentation range here).
+        egress_cidrs=["203.0.113.0/24"],
         service_monitor=True,
     ),
     opts=pulumi.ResourceOptions(provider=cluster),
