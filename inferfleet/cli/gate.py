@@ -141,7 +141,7 @@ def _head_plan(
     return load_plan(plan, max_bytes=max_plan_bytes, stacks_dir=stacks_dir, fleet=fleet or None)
 
 
-_SETTING = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_SETTING = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 
 
 def given_settings(*, env: str | None, cloud: str | None, region: str | None) -> dict[str, str]:
@@ -152,6 +152,6 @@ def given_settings(*, env: str | None, cloud: str | None, region: str | None) ->
     for key, value in given.items():
         if key in allowed and value not in allowed[key]:
             raise UsageError(f"--{key} {value[:64]!r}: expected one of {', '.join(allowed[key])}")
-        if not _SETTING.match(value):
+        if not _SETTING.fullmatch(value):
             raise UsageError(f"--{key} {value[:64]!r}: expected a region code such as us-west-2 or cn-south-1")
     return given

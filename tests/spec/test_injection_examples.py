@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from inferfleet_inference_service import validate_image
+from inferfleet_inference_service.labels import label_key
 from stackfiles import WriteStack, reference_config
 
 from inferfleet.cli.app import main
@@ -82,3 +83,8 @@ def test_a_digest_with_a_trailing_newline_is_not_a_digest() -> None:
     validate_image(image)
     with pytest.raises(ValueError, match="malformed digest"):
         validate_image(image + "\n")
+
+
+def test_a_label_prefix_with_a_trailing_newline_is_not_a_dns_prefix() -> None:
+    assert label_key("example.com/team") == "example.com/team"
+    assert label_key("example.com\n/team") == "team"

@@ -13,7 +13,7 @@ from inferfleet_gpu_instance.args import zones_for
 DISK_TYPE = "SSD"
 CLUSTER_FLAVOR = "cce.s2.small"
 """HA control plane (three masters) for up to 50 nodes."""
-_IMAGE_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_IMAGE_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 CCE_MIN_DATA_VOLUME_GB = 100
 """CCE needs a data volume of at least 100 GB for the container runtime."""
 
@@ -29,8 +29,8 @@ class HuaweiCompute:
                 name=f"{ctx.cloud_name}-{index}",
                 flavor_id=ctx.offering.flavor,
                 # ECS takes an image by id (a UUID) or by its public name.
-                image_id=ctx.image if _IMAGE_ID.match(ctx.image) else None,
-                image_name=None if _IMAGE_ID.match(ctx.image) else ctx.image,
+                image_id=ctx.image if _IMAGE_ID.fullmatch(ctx.image) else None,
+                image_name=None if _IMAGE_ID.fullmatch(ctx.image) else ctx.image,
                 availability_zone=zone,
                 networks=[hw.ecs.InstanceNetworkArgs(uuid=ctx.subnet(zone))],
                 security_group_ids=[args.security_group_id],

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 _NAME_MAX = 63
 _INVALID = re.compile(r"[^A-Za-z0-9._-]+")
 _EDGES = re.compile(r"^[^A-Za-z0-9]+|[^A-Za-z0-9]+$")
-_PREFIX = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_PREFIX = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 
 def label_value(value: str) -> str:
@@ -24,7 +24,7 @@ def label_key(key: str) -> str:
     """A valid label key: an optional DNS-subdomain prefix and a sanitised name."""
     prefix, _, name = key.rpartition("/")
     clean = label_value(name) or "tag"
-    if prefix and _PREFIX.match(prefix) and len(prefix) <= 253:
+    if prefix and _PREFIX.fullmatch(prefix) and len(prefix) <= 253:
         return f"{prefix}/{clean}"
     return clean
 
