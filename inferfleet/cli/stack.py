@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from inferfleet.cli import console
 from inferfleet.cli.app import app
+from inferfleet.cli.console import markup
 from inferfleet.cli.diff import policy_gate
 from inferfleet.gate.engine import DEFAULT_POLICIES
 from inferfleet.release.stack import bump_stack, changelog_file, release_stack, stack_file
@@ -49,12 +49,12 @@ def bump_command(
         }
         console.out.print(json.dumps(document, indent=2, sort_keys=True), markup=False, highlight=False)
     if not result.written:
-        console.err.print(f"{escape(stack)}: nothing to bump since {escape(result.base_ref)} ({result.bump})")
+        console.err.print(f"{markup(stack)}: nothing to bump since {markup(result.base_ref)} ({result.bump})")
         return 0
     console.err.print(
-        f"{escape(stack)}: {result.bump} bump {escape(result.old_version)} -> [bold]{escape(result.new_version)}[/] "
-        f"(since {escape(result.base_ref)}); wrote {escape(str(stack_file(stacks_dir, stack)))} and "
-        f"{escape(str(changelog_file(stacks_dir, stack)))}"
+        f"{markup(stack)}: {result.bump} bump {markup(result.old_version)} -> [bold]{markup(result.new_version)}[/] "
+        f"(since {markup(result.base_ref)}); wrote {markup(str(stack_file(stacks_dir, stack)))} and "
+        f"{markup(str(changelog_file(stacks_dir, stack)))}"
     )
     return 0
 
@@ -74,5 +74,5 @@ def release_command(
     """Tag the stack's version `stacks/<stack>/vX.Y.Z` once the tree is clean and the gate passes its plan."""
     with policy_gate(policies, opa_url=opa_url, opa_bin=opa_bin) as gate:
         tag, _ = release_stack(stacks_dir, stack, gate=gate)
-    console.err.print(f"tagged [bold]{escape(tag)}[/]")
+    console.err.print(f"tagged [bold]{markup(tag)}[/]")
     return 0

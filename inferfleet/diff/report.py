@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from inferfleet.cli.console import markup
 from inferfleet.diff.model import DIFF_FORMAT, Change, DiffDocument, StackDiff
 
 MAX_VALUE_CHARS = 100
@@ -55,8 +55,8 @@ def _stack_report(stack: StackDiff, console: Console) -> None:
     counts = stack["counts"]
     base, head = stack["base"], stack["head"]
     console.print(
-        f"[bold]{escape(stack['stack'])}[/]: base {escape(base['source'])} {escape(base['ref'] or '')} "
-        f"-> head {escape(head['source'])} {escape(head['ref'] or '')}"
+        f"[bold]{markup(stack['stack'])}[/]: base {markup(base['source'])} {markup(base['ref'] or '')} "
+        f"-> head {markup(head['source'])} {markup(head['ref'] or '')}"
     )
     console.print(
         f"  [green]{counts['create']} to create[/], [yellow]{counts['update']} to update[/], "
@@ -64,33 +64,33 @@ def _stack_report(stack: StackDiff, console: Console) -> None:
         f"{counts['unchanged']} unchanged"
     )
     for note in stack["notes"]:
-        console.print(f"  [cyan]note:[/] {escape(note)}")
+        console.print(f"  [cyan]note:[/] {markup(note)}")
     for change in stack["changes"]:
-        console.print(f"  {_OP_MARK[change['op']]} {escape(change['type'])} [bold]{escape(change['name'])}[/]")
+        console.print(f"  {_OP_MARK[change['op']]} {markup(change['type'])} [bold]{markup(change['name'])}[/]")
         if change["op"] in ("update", "replace"):
             for prop in change["properties"]:
-                before, after = escape(_value(prop["before"])), escape(_value(prop["after"]))
-                console.print(f"      {escape(prop['path'])}: {before} -> {after}", soft_wrap=True)
+                before, after = markup(_value(prop["before"])), markup(_value(prop["after"]))
+                console.print(f"      {markup(prop['path'])}: {before} -> {after}", soft_wrap=True)
         for reason in change["replace_reasons"]:
             console.print(
-                f"      [magenta]replaced because {escape(reason['property'])} changed[/] ({reason['source']})"
+                f"      [magenta]replaced because {markup(reason['property'])} changed[/] ({reason['source']})"
             )
         if change["delete_before_replace"]:
             console.print("      [magenta]deleted before its replacement is created (downtime)[/]")
         for flag in loud_flags(change):
-            console.print(f"      [bold red]!! {escape(flag)}[/]")
+            console.print(f"      [bold red]!! {markup(flag)}[/]")
     version = stack["version"]
     verdict = "[green]enough[/]" if version["sufficient"] else "[bold red]not enough[/]"
     console.print(
-        f"  implied bump: [bold]{stack['implied_bump']}[/]; declared {escape(version['base'] or '(new)')} -> "
-        f"{escape(version['head'])} ({version['declared_bump']}): {verdict}"
+        f"  implied bump: [bold]{stack['implied_bump']}[/]; declared {markup(version['base'] or '(new)')} -> "
+        f"{markup(version['head'])} ({version['declared_bump']}): {verdict}"
     )
     if stack["accelerators_lost"]:
         console.print(f"  [bold red]!! {stack['accelerators_lost']} accelerators lost during this change[/]")
     gate = stack["verdict"]
     if gate is not None:
         state = "[green]pass[/]" if gate["passed"] else "[bold red]fail[/]"
-        denied = f" (mandatory: {escape(', '.join(gate['mandatory']))})" if gate["mandatory"] else ""
+        denied = f" (mandatory: {markup(', '.join(gate['mandatory']))})" if gate["mandatory"] else ""
         console.print(f"  gate on the head plan: {state}{denied}")
 
 
@@ -99,7 +99,7 @@ def console_report(document: DiffDocument, console: Console) -> None:
     for stack in document["stacks"]:
         counts = stack["counts"]
         table.add_row(
-            escape(stack["stack"]),
+            markup(stack["stack"]),
             *(str(counts[k]) for k in ("create", "update", "replace", "delete", "unchanged")),
             stack["implied_bump"],
         )

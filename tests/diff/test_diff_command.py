@@ -307,3 +307,20 @@ def test_an_update_of_a_type_the_table_does_not_know_is_said_to_be_undecided(
         "acme:compute/pool:Pool is not in the replace-forcing table: "
         "whether its updates replace it is not known offline"
     ]
+
+
+def test_console_report_never_passes_control_characters_through(
+    plan: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    head = copy.deepcopy(plan)
+    by_name(head, "prod-cn-north-vpc")["inputs"]["tags"]["team"] = "\x1b[2Jteam[/]\nowned"
+    code, _, err = run(
+        capsys,
+        "--base-plan",
+        write(tmp_path / "b.json", dumps(plan)),
+        "--head-plan",
+        write(tmp_path / "h.json", dumps(head)),
+    )
+    assert code == 0
+    assert "\x1b" not in err
+    assert "tags.team: inference-platform -> \\x1b[2Jteam[/] owned" in err
