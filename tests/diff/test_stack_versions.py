@@ -227,9 +227,10 @@ def test_diff_against_a_release_tag_is_deterministic_and_gated(
     assert "implied bump: major" in err
 
 
-def test_changed_compares_the_touched_stack_and_the_stacks_linking_to_it(
+def test_changed_compares_only_the_stacks_changed_since_the_base(
     fleet: tuple[Path, dict[str, Outcome]], capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Since prod-cn-north v2.0.0: the link deletion (south), the canary (east), the tag change (north)."""
     root, _ = fleet
     code, out, _ = run_cli(
         capsys,
@@ -238,9 +239,11 @@ def test_changed_compares_the_touched_stack_and_the_stacks_linking_to_it(
     )
     assert code == 0
     stacks = {s["stack"]: s for s in json.loads(out)["stacks"]}
-    assert set(stacks) == {"prod-cn-north", "prod-cn-south"}  # prod-cn-south links to prod-cn-north
-    assert stacks["prod-cn-north"]["counts"]["update"] == 8
-    assert stacks["prod-cn-south"]["implied_bump"] == "none"
+    assert set(stacks) == {"prod-cn-north", "prod-cn-south", "prod-cn-east"}  # not prod-cn-beijing
+    assert (stacks["prod-cn-north"]["counts"]["update"], stacks["prod-cn-north"]["implied_bump"]) == (8, "patch")
+    assert (stacks["prod-cn-south"]["counts"]["delete"], stacks["prod-cn-south"]["implied_bump"]) == (7, "major")
+    assert stacks["prod-cn-east"]["implied_bump"] == "patch"
+    assert all(s["version"]["sufficient"] for s in stacks.values())
 
 
 def test_release_on_a_dirty_tree_is_refused(
