@@ -24,7 +24,6 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from inferfleet.cli import console
 from inferfleet.errors import ExitCode, InferfleetError, UsageError
 
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -116,6 +115,8 @@ def _root(
     if version:
         from importlib.metadata import version as installed
 
+        from inferfleet.cli import console
+
         console.out.print(f"inferfleet {installed('inferfleet')}")
         raise typer.Exit(0)
     if context.invoked_subcommand is None:
@@ -161,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         with signals_interrupt():
             return _run_command(argv)
     except Interrupted as exc:
-        console.error(f"stopped by {exc} before the command finished")
+        _error(f"stopped by {exc} before the command finished")
         return 128 + exc.signum
 
 
@@ -171,18 +172,25 @@ def _run_command(argv: list[str] | None) -> int:
     except typer.Exit as exc:
         return int(exc.exit_code)
     except typer.Abort:
-        console.error("aborted")
+        _error("aborted")
         return int(ExitCode.INPUT_ERROR)
     except typer.TyperException as exc:
-        console.error(exc.format_message(), hint="run with --help for usage")
+        _error(exc.format_message(), hint="run with --help for usage")
         return int(ExitCode.INPUT_ERROR)
     except InferfleetError as exc:
-        console.error(exc.message, hint=exc.hint)
+        _error(exc.message, hint=exc.hint)
         return int(exc.exit_code)
     except Exception as exc:  # the last line of defence: never a traceback, never exit 0
-        console.error(f"internal error: {type(exc).__name__}: {exc}", hint="a bug in inferfleet; please report it")
+        _error(f"internal error: {type(exc).__name__}: {exc}", hint="a bug in inferfleet; please report it")
         return int(ExitCode.ENGINE_ERROR)
     return int(result or 0)
+
+
+def _error(message: str, *, hint: str | None = None) -> None:
+    # The terminal writer (rich) loads on the first message: `--help` and quiet runs don't pay for it.
+    from inferfleet.cli import console
+
+    console.error(message, hint=hint)
 
 
 def run() -> None:
