@@ -82,8 +82,7 @@ def host_cloud_config(tuning: HostTuning, family: str) -> dict[str, Any]:
             # Queued, not awaited: drivers installed by a cluster add-on may come after this script.
             ["systemctl", "start", "--no-block", RUNTIME_CHECK_UNIT],
             # The default qdisc for the NICs already up, then the check of every tuned value; at every boot.
-            ["systemctl", "enable", HOST_TUNING_UNIT],
-            ["systemctl", "start", "--no-block", HOST_TUNING_UNIT],
+            ["systemctl", "enable", "--now", "--no-block", HOST_TUNING_UNIT],
         ],
     }
 

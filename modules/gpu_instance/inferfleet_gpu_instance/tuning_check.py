@@ -18,9 +18,7 @@ from inferfleet_gpu_instance.tuning import BLOCK_DEVICES, HostTuning
 HOST_TUNING_PATH = "/usr/local/sbin/inferfleet-host-tuning"
 HOST_TUNING_UNIT = "inferfleet-host-tuning.service"
 
-_HEADER = (
-    "#!/bin/sh\n# Managed by inferfleet: default qdisc on the NICs already up, then a check of every tuned value.\n"
-)
+_HEADER = "#!/bin/sh\n# inferfleet: default qdisc on the NICs up, then check each tuned value\n"
 
 # Compact on purpose: it rides in user data with a 10 KiB limit (CCE postinstall). NICs only (a
 # `device` link: physical or virtio), one qdisc per transmit queue under mq; every value the kernel

@@ -148,7 +148,5 @@ def test_the_unit_runs_the_script_at_every_boot(tuning: HostTuning) -> None:
     unit = _written(tuning, f"/etc/systemd/system/{HOST_TUNING_UNIT}")
     assert f"ExecStart={HOST_TUNING_PATH}\n" in unit
     assert "WantedBy=multi-user.target" in unit
-    assert ["systemctl", "enable", HOST_TUNING_UNIT] in config["runcmd"]
-    assert config["runcmd"].index(["sysctl", "--system"]) < config["runcmd"].index(
-        ["systemctl", "start", "--no-block", HOST_TUNING_UNIT]
-    )
+    start = ["systemctl", "enable", "--now", "--no-block", HOST_TUNING_UNIT]
+    assert config["runcmd"].index(["sysctl", "--system"]) < config["runcmd"].index(start)
