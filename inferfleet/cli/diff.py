@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,13 +18,28 @@ from inferfleet.cli.app import app
 from inferfleet.diff.model import Verdict
 from inferfleet.diff.report import console_report, dumps
 from inferfleet.diff.run import DiffRequest, GateFunction, compute_diff
+from inferfleet.errors import UsageError
 from inferfleet.gate.engine import DEFAULT_POLICIES
 from inferfleet.plan.model import Plan
 
+if TYPE_CHECKING:
+    from inferfleet.gate.decide import GateResult
+    from inferfleet.review.build import ReviewCollector
+
+
+class Platform(StrEnum):
+    GITHUB = "github"
+    GITLAB = "gitlab"
+
 
 @contextmanager
-def policy_gate(policies: Path, *, opa_url: str | None, opa_bin: str | None) -> Iterator[GateFunction]:
-    """A function deciding head plans with the real OPA (started once, on first use)."""
+def policy_gate(
+    policies: Path, *, opa_url: str | None, opa_bin: str | None, results: dict[str, GateResult] | None = None
+) -> Iterator[GateFunction]:
+    """A function deciding head plans with the real OPA (started once, on first use).
+
+    `results`, when given, receives each stack's full gate result (for the comment and SARIF).
+    """
     from inferfleet.gate import OpaEngine, decide, load_catalog
     from inferfleet.gate.policy_data import check_policy_data
 
@@ -35,6 +51,8 @@ def policy_gate(policies: Path, *, opa_url: str | None, opa_bin: str | None) -> 
         if not engines:
             engines.append(OpaEngine(opa_url) if opa_url else OpaEngine.start(policies, binary=opa_bin))
         result = decide(plan, engines[0], catalog)
+        if results is not None:
+            results[plan["stack"]] = result
         return {
             "passed": result.passed,
             "mandatory": sorted({v["policy_id"] for v in result.mandatory}),
@@ -79,6 +97,19 @@ def diff_command(  # noqa: PLR0917 (typer maps each parameter to a flag)
     stacks_dir: Annotated[Path, typer.Option("--stacks-dir", help="Folder of Pulumi.<stack>.yaml files.")] = Path(
         "stacks"
     ),
+    markdown: Annotated[
+        Path | None,
+        typer.Option("--markdown", help="Write the pull-request review comment (diff, verdicts, cost, picture) here."),
+    ] = None,
+    platform: Annotated[
+        Platform, typer.Option("--platform", help="Fit the comment to this platform's size limit.")
+    ] = Platform.GITHUB,
+    prices: Annotated[
+        Path | None, typer.Option("--prices", help="Price table for the cost delta (default: the one shipped).")
+    ] = None,
+    sarif_dir: Annotated[
+        Path | None, typer.Option("--sarif-dir", help="Write each gated stack's SARIF report here (<stack>.sarif).")
+    ] = None,
 ) -> int:
     """Compare each stack's base and head plans: creates, updates, replacements, deletions and the semver bump."""
     request = DiffRequest(
@@ -91,13 +122,52 @@ def diff_command(  # noqa: PLR0917 (typer maps each parameter to a flag)
         head_plan=head_plan,
     )
     request.check()
+    if sarif_dir is not None and not gate:
+        raise UsageError("--sarif-dir needs the gate (drop --no-gate)")
+    collector = _review_collector(prices) if markdown is not None else None
+    results: dict[str, GateResult] = {}
     if gate:
-        with policy_gate(policies, opa_url=opa_url, opa_bin=opa_bin) as decide_head:
-            document = compute_diff(request, gate=decide_head)
+        with policy_gate(policies, opa_url=opa_url, opa_bin=opa_bin, results=results) as decide_head:
+            document = compute_diff(request, gate=decide_head, observe=collector)
     else:
-        document = compute_diff(request)
+        document = compute_diff(request, observe=collector)
     if as_json:
         console.out.print(dumps(document), end="", markup=False, highlight=False)
+    if collector is not None and markdown is not None:
+        from inferfleet.review.comment import pack
+        from inferfleet.review.sticky import LIMITS
+
+        head_commit = _head_commit(stacks_dir)
+        console.write_atomically(markdown, pack(collector.review(head_commit, results), LIMITS[platform.value]))
+    if sarif_dir is not None:
+        _write_sarif(sarif_dir, results, stacks_dir)
     console_report(document, console.err)
     denied = any(s["verdict"] is not None and not s["verdict"]["passed"] for s in document["stacks"])
     return 1 if denied else 0
+
+
+def _review_collector(prices: Path | None) -> ReviewCollector:
+    import datetime as dt
+
+    from inferfleet.review.build import ReviewCollector
+    from inferfleet.review.prices import PRICES_FILE, load_prices
+
+    return ReviewCollector(prices=load_prices(prices or PRICES_FILE), today=dt.date.today())
+
+
+def _head_commit(stacks_dir: Path) -> str:
+    from inferfleet.gitrepo import Repository
+
+    return Repository.containing(stacks_dir.resolve() if stacks_dir.exists() else Path.cwd()).commit("HEAD")
+
+
+def _write_sarif(folder: Path, results: dict[str, GateResult], stacks_dir: Path) -> None:
+    from importlib.metadata import version
+
+    from inferfleet.gate.report import dumps as report_dumps
+    from inferfleet.gate.report import sarif_report
+
+    for stack, result in sorted(results.items()):
+        artifact = str(stacks_dir / f"Pulumi.{stack}.yaml")
+        report = sarif_report(result, artifact=artifact, tool_version=version("inferfleet"))
+        console.write_atomically(folder / f"{stack}.sarif", report_dumps(report))

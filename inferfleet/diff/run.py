@@ -132,7 +132,13 @@ def _from_git(request: DiffRequest) -> list[tuple[Plan | None, Plan, Side, Side]
     return pairs
 
 
-def compute_diff(request: DiffRequest, *, gate: GateFunction | None = None) -> DiffDocument:
+Observer = Callable[[Plan | None, Plan, StackDiff], None]
+"""Sees each stack's base plan, head plan and diff (the review comment draws and prices from them)."""
+
+
+def compute_diff(
+    request: DiffRequest, *, gate: GateFunction | None = None, observe: Observer | None = None
+) -> DiffDocument:
     """The diff of every requested stack; with `gate`, each head plan's verdict against its base."""
     request.check()
     pairs = _from_files(request) if request.base_plan is not None else _from_git(request)
@@ -142,5 +148,7 @@ def compute_diff(request: DiffRequest, *, gate: GateFunction | None = None) -> D
         if gate is not None:
             label = base_side["ref"] or "base"
             diff["verdict"] = gate(with_base_release(head, base, label) if base is not None else head)
+        if observe is not None:
+            observe(base, head, diff)
         stacks.append(diff)
     return diff_document(stacks)

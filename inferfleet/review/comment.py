@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -357,20 +357,3 @@ def _summary_only(review: Review, limit: int) -> str:
 
 def _with_cuts(review: Review, cuts: Sequence[str]) -> Review:
     return Review(head=review.head, stacks=review.stacks, artifact_hint=review.artifact_hint, cuts=tuple(cuts))
-
-
-def violations_from_report(report: Mapping[str, Any]) -> tuple[Violation, ...]:
-    """The violations of a gate JSON report (`inferfleet gate --json`) as the comment shows them."""
-    found = []
-    for item in report.get("violations", []):
-        if isinstance(item, Mapping):
-            found.append(
-                Violation(
-                    policy_id=str(item.get("policy_id", "")),
-                    enforcement=str(item.get("enforcement", "")),
-                    urn=str(item.get("urn", "")),
-                    message=str(item.get("message", "")),
-                    remediation=str(item.get("remediation", "")),
-                )
-            )
-    return tuple(found)
