@@ -179,9 +179,7 @@ class HuaweiPrices:
         )
         try:
             answer = self._client().list_on_demand_resource_ratings(request)
-        except SdkException as error:
-            if getattr(error, "error_code", None) in {"CBC.99003651", "CBC.99003152"}:  # no such product/spec
-                return None
+        except SdkException as error:  # a spec the region does not sell is a parameter error (CBC.0100) too
             raise EngineError(
                 f"{self.api} {region} {flavor}: {getattr(error, 'error_code', type(error).__name__)}"
             ) from None

@@ -370,3 +370,19 @@ def test_cli_refresh_prints_old_and_new_prices(
         }
     ]
     assert len(server.requests) == 1
+
+
+def test_an_api_error_exits_3_naming_the_row_and_leaves_the_table(
+    loopback: Any, table: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = loopback(lambda _request: (400, {"error_code": "CBC.0100", "error_msg": "Invalid parameter."}))
+    for name, value in CREDENTIALS["huaweicloud"].items():
+        monkeypatch.setenv(name, value)
+    before = table.read_text()
+    code = main(["prices", "refresh", "--cloud", "huaweicloud", "--table", str(table), "--endpoint", server.url])
+    assert code == 3
+    err = capsys.readouterr().err
+    assert "CBC.0100" in err
+    assert "p3.2xlarge.8" in err or "physical.kat2ne" in err
+    assert CREDENTIALS["huaweicloud"]["HW_SECRET_KEY"] not in err
+    assert table.read_text() == before
