@@ -136,6 +136,18 @@ CASES = [
         "fleet.tuning.block.nvme.queue_depth",
         "not a known udev queue attribute",
     ),
+    (
+        "prod-cn-east",
+        lambda f: f["tuning"].update(block={"nvme": {"nr_requests": 2047}}),
+        "fleet.tuning.block.nvme.nr_requests",
+        "2047 is above 1023: without a scheduler the kernel refuses more than the hardware queue depth",
+    ),
+    (
+        "prod-cn-east",
+        lambda f: f["tuning"].update(block={"virtio": {"scheduler": "none"}}),
+        "fleet.tuning.block.virtio.nr_requests",
+        "512 is above 128",
+    ),
 ]
 
 
