@@ -113,6 +113,7 @@ def main() -> int:
             gate = [
                 *(str(Path(sys.executable).parent / "inferfleet"), "gate", str(plan_file), "--json"),
                 *("--sarif", str(workdir / "gate.sarif"), "--junit", str(workdir / "gate.junit.xml")),
+                *("--timeout", "1800"),  # a shared machine can take minutes of wall time for one large query
             ]
             rows = alternate(
                 {
