@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
-from gate_helpers import fixture_plan, run_gate, write_json
+import yaml
+from gate_helpers import FIXTURES, fixture_plan, run_gate, write_json
 from sarif_pydantic import Sarif
+
+from inferfleet.gate import OpaEngine
 
 pytestmark = pytest.mark.slow
 
@@ -112,3 +116,45 @@ def test_security_group_rule_types_are_examined_even_without_openings(
     path = write_json(tmp_path / "plan.json", plan)
     code, out, _ = run_gate(capsys, str(path), "--opa-url", opa_url, "--json")
     assert (code, json.loads(out)["unexamined"]) == (0, {})
+
+
+def test_every_resource_type_a_policy_names_in_its_data_is_examined(opa_url: str) -> None:
+    """A policy that reads a type (it names it in its data) declares it examined: with one resource of each
+    such type in a plan, the gate reports nothing unexamined."""
+
+    type_token = re.compile(r"^[a-z][a-z0-9-]*:[A-Za-z0-9.]+(/[A-Za-z0-9.]+)*:[A-Za-z0-9]+$")
+    named: set[str] = set()
+
+    def walk(value: Any) -> None:
+        items = (
+            list(value.items())
+            if isinstance(value, dict)
+            else [(None, v) for v in value]
+            if isinstance(value, list)
+            else []
+        )
+        for key, item in items:
+            for text in (key, item):
+                if isinstance(text, str) and type_token.match(text) and not text.startswith("pulumi:"):
+                    named.add(text)
+            walk(item)
+
+    for data_file in FIXTURES.glob("*/data.yaml"):
+        walk(yaml.safe_load(data_file.read_text()))
+    assert len(named) > 200
+    resources = [
+        {
+            "urn": f"urn:pulumi:s::p::{t}::r{i}",
+            "type": t,
+            "name": f"r{i}",
+            "custom": True,
+            "inputs": {},
+            "dependencies": [],
+            "options": {},
+        }
+        for i, t in enumerate(sorted(named))
+    ]
+    decision = OpaEngine(opa_url).decide(
+        {"env": "prod", "stack": "s", "cloud": "aws", "region": "us-west-2", "resources": resources}
+    )
+    assert decision.unexamined == {}
