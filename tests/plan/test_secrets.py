@@ -101,6 +101,18 @@ def test_provider_credentials_from_the_environment_reach_no_output(
     assert "(sensitive value)" in text
 
 
+@pytest.mark.slow
+def test_provider_credentials_from_stack_config_reach_no_output(
+    capsys: pytest.CaptureFixture[str], write_stack: WriteStack, tmp_path: Path, opa_url: str
+) -> None:
+    config = reference_config("staging-cn-south")
+    config["huaweicloud:accessKey"] = "HWconfigLEAKEDaccess0013"
+    config["huaweicloud:secretKey"] = {"secure": "v1:HWconfigLEAKEDsecret0014"}
+    text, codes = _every_output(capsys, tmp_path, "dev-x", write_stack("dev-x", config), opa_url)
+    assert codes["plan"] == 0
+    assert "LEAKED" not in text
+
+
 def test_every_provider_input_but_the_public_ones_is_masked() -> None:
     """One rule for every cloud and source: a provider shows where it deploys, never who it deploys as."""
     resources: list[Any] = [
