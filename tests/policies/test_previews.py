@@ -156,3 +156,21 @@ def test_bad_flags_are_usage_errors(args: list[str], message: str, capsys: pytes
     code, _, err = _gate(capsys, *target, *args)
     assert code == 2
     assert message in err
+
+
+def test_a_source_the_gate_cannot_read_is_waivable(
+    opa_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(
+        "waivers:\n  - policy_id: IF-NET-005\n    urn: '*::db-from-secret'\n    owner: netops@example.com\n"
+        "    reason: the secret holds the office VPN range\n    expires: 2999-12-31\n"
+    )
+    preview = str(PREVIEWS / "aws_world_open.json")
+    code, out, _ = _gate(capsys, preview, *_flags("aws"), "--opa-url", opa_url, "--waivers", str(waivers), "--json")
+    report = json.loads(out)
+    assert code == 1  # the world-open rules are still there
+    assert [(v["policy_id"], v["urn"].rsplit("::", 1)[-1]) for v in report["waived"]] == [
+        ("IF-NET-005", "db-from-secret")
+    ]
+    assert "IF-NET-005" not in {v["policy_id"] for v in report["violations"]}
