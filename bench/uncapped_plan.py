@@ -11,15 +11,17 @@ Usage: python bench/uncapped_plan.py plan -s NAME --stacks-dir DIR --out FILE
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import sys
 
-import inferfleet.spec  # noqa: F401 (loads the spec modules whose caps are raised below)
+import inferfleet.spec
 
-for name, module in list(sys.modules.items()):
-    if name.startswith("inferfleet.spec"):
-        for attribute in dir(module):
-            if attribute.startswith("MAX_STANDALONE"):
-                setattr(module, attribute, sys.maxsize)
+for found in pkgutil.iter_modules(inferfleet.spec.__path__, "inferfleet.spec."):
+    module = importlib.import_module(found.name)
+    for attribute in dir(module):
+        if attribute.startswith("MAX_STANDALONE"):
+            setattr(module, attribute, sys.maxsize)
 
 from inferfleet.cli.app import run  # noqa: E402 (after the caps are raised)
 
