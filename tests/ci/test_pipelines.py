@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -72,7 +73,21 @@ def run_shell(script: str, root: Path, env: Mapping[str, str]) -> subprocess.Com
     )
 
 
-def run_github_steps(steps: list[dict[str, Any]], root: Path, env: dict[str, str]) -> list[int]:
+EXPRESSION = re.compile(r"^\$\{\{\s*(?P<name>[a-zA-Z0-9_.]+)\s*\}\}$")
+
+
+def evaluated(values: Mapping[str, str], contexts: Mapping[str, str]) -> dict[str, str]:
+    """A step's `env:` with each `${{ context.name }}` looked up (only those the test provides)."""
+    resolved = {}
+    for key, value in values.items():
+        found = EXPRESSION.match(str(value))
+        resolved[key] = contexts[found["name"]] if found else str(value)
+    return resolved
+
+
+def run_github_steps(
+    steps: list[dict[str, Any]], root: Path, env: dict[str, str], contexts: Mapping[str, str] | None = None
+) -> list[int]:
     """Run each step like a runner: `GITHUB_ENV` lines reach the later steps; a failed step stops the
     rest unless its condition runs it anyway (`!cancelled()`)."""
     github_env = root / ".github_env"
@@ -82,7 +97,7 @@ def run_github_steps(steps: list[dict[str, Any]], root: Path, env: dict[str, str
     for step in steps:
         if failed and "cancelled()" not in str(step.get("if", "")):
             continue
-        step_env = {**env, "GITHUB_ENV": str(github_env), **(step.get("env") or {})}
+        step_env = {**env, "GITHUB_ENV": str(github_env), **evaluated(step.get("env") or {}, contexts or {})}
         step_env.update(line.split("=", 1) for line in github_env.read_text().splitlines() if "=" in line)
         completed = run_shell(step["run"], root, step_env)
         codes.append(completed.returncode)
@@ -104,10 +119,14 @@ def fleet(tmp_path: Path) -> Path:
 
 
 def scale_pool(root: Path, stack: str, count: int) -> str:
-    """Commit a change of the first pool's node count in `stack`; return the new head commit."""
+    """Commit a change of the first pool's node count in `stack` with the patch release it needs
+    (the gate's IF-VER-002); return the new head commit."""
     path = root / "stacks" / f"Pulumi.{stack}.yaml"
     document = yaml.safe_load(path.read_text())
-    document["config"]["inference-fleet:fleet"]["pools"][0]["count"] = count
+    fleet = document["config"]["inference-fleet:fleet"]
+    fleet["pools"][0]["count"] = count
+    major, minor, patch = (int(part) for part in fleet["version"].split("."))
+    fleet["version"] = f"{major}.{minor}.{patch + 1}"
     path.write_text(yaml.safe_dump(document, sort_keys=False))
     git(root, "commit", "-q", "-am", f"scale {stack} to {count}")
     return git(root, "rev-parse", "HEAD")
@@ -126,7 +145,7 @@ def test_github_review_job_creates_then_updates_one_comment_and_never_goes_back(
     steps = github_steps("review.yml", "review")
     with fake_forge(head_sha=first) as (url, forge):
         env = {**base_env(url), "BASE_SHA": base, "PR_NUMBER": "7", "REPOSITORY": "acme/fleet"}
-        run_github_steps(steps, fleet, env)
+        assert run_github_steps(steps, fleet, env, {"secrets.GITHUB_TOKEN": TOKEN}) == [0, 0, 0]
         affected = json.loads((fleet / "out" / "affected.json").read_text())
         assert [item["stack"] for item in affected["stacks"]] == ["prod-us-west"]
         diff = json.loads((fleet / "out" / "diff.json").read_text())
@@ -138,13 +157,13 @@ def test_github_review_job_creates_then_updates_one_comment_and_never_goes_back(
 
         second = scale_pool(fleet, "prod-us-west", 4)
         forge.head_sha = second
-        run_github_steps(steps, fleet, env)
+        run_github_steps(steps, fleet, env, {"secrets.GITHUB_TOKEN": TOKEN})
         (comment,) = forge.comments.values()
         assert second in comment
         assert [method for method, _ in forge.writes()] == ["POST", "PATCH"]
 
         git(fleet, "checkout", "-q", first)  # a late run for the older commit
-        run_github_steps(steps, fleet, env)
+        run_github_steps(steps, fleet, env, {"secrets.GITHUB_TOKEN": TOKEN})
         (comment,) = forge.comments.values()
         assert second in comment
         assert len(forge.writes()) == 2
