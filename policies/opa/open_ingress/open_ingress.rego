@@ -282,15 +282,25 @@ checks contains [p.service, port] if {
 	})
 }
 
-# [port, family] pairs where the plan's openings, together, admit every address of the family.
+# Addresses no packet from the internet carries (private, loopback, link-local, multicast, reserved;
+# for IPv6 everything outside global unicast 2000::/3), per family.
+_not_internet[fam] := {n | some c in data.open_ingress.not_internet_cidrs; n := lib.network(c); lib.family(n) == fam} if {
+	some fam, _ in lib.whole_space
+}
+
+# Whether networks admit every internet address of a family: with the non-internet ranges they are the whole space.
+_internet_covered(networks, fam) if lib.covers_family(networks | _not_internet[fam], fam)
+
+# [port, family] pairs where the plan's openings, together, admit every internet address of the family.
 world_open contains [port, fam] if {
 	some port in {port | some [_, port] in checks}
 	some fam, _ in lib.whole_space
-	lib.covers_family({o.network | some o in decided; o.family == fam; _reaches(o, port)}, fam)
+	_internet_covered({o.network | some o in decided; o.family == fam; _reaches(o, port)}, fam)
 }
 
+# Families apart: net.cidr_contains("::/3", "0.0.0.0/1") is true (IPv4 as IPv4-mapped IPv6).
 _private(network) if {
-	some private in data.open_ingress.private_cidrs
+	some private in _not_internet[lib.family(network)]
 	net.cidr_contains(private, network)
 }
 
@@ -303,9 +313,10 @@ _port_list(ports) := concat(", ", [sprintf("%d (%s)", [port, service]) | some [p
 #   and lite rules, AWS ingress rules, groups and group rules) admits every IPv4 or IPv6 address
 #   on a sensitive port (data.open_ingress.sensitive_ports: SSH, RDP, the Kubernetes API, kubelet,
 #   etcd, databases, the model port, NodePorts) or a workload's container port. Sources are
-#   decided as address sets: 0.0.0.0/00, 1.2.3.4/0 and 0::/0 are every address, and rules whose
-#   sources together cover every address (0.0.0.0/1 and 128.0.0.0/1) are each named, except those
-#   whose source is private (data.open_ingress.private_cidrs).
+#   decided as address sets: 0.0.0.0/00, 1.2.3.4/0 and 0::/0 are every address, 2000::/3 every
+#   internet IPv6 address, and rules whose sources together cover every internet address (0.0.0.0/1
+#   and 128.0.0.0/1; or every public range) are each named, except those whose source is not on the
+#   internet (data.open_ingress.not_internet_cidrs: private, loopback, link-local, reserved).
 # custom:
 #   id: IF-NET-003
 #   severity: critical
@@ -321,8 +332,8 @@ deny contains v if {
 		_reaches(o, port)
 	}
 	count(ports) > 0
-	alone := o.network == lib.whole_space[o.family]
-	detail := sprintf("ingress from %s admits every %s address%s on port %s", [
+	alone := _alone(o)
+	detail := sprintf("ingress from %s admits every internet %s address%s on port %s", [
 		o.source, o.family,
 		_together(alone), _port_list(ports),
 	])
@@ -332,6 +343,10 @@ deny contains v if {
 	]}
 	v := lib.violation_with(rego.metadata.rule(), o.urn, detail, details)
 }
+
+_alone(o) if {
+	_internet_covered({o.network}, o.family)
+} else := false
 
 _together(true) := ""
 

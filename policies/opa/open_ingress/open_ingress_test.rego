@@ -43,7 +43,7 @@ test_allow_other_security_group_as_source if {
 test_deny_message_names_source_family_and_port if {
 	r := huawei("u:r", {"ports": "22", "remoteIpPrefix": "0.0.0.0/0"})
 	{v.message | some v in open_ingress.deny} == {concat("", [
-		"No internet ingress on sensitive ports: ingress from 0.0.0.0/0 admits every IPv4 address on port 22 (ssh)",
+		"No internet ingress on sensitive ports: ingress from 0.0.0.0/0 admits every internet IPv4 address on port 22 (ssh)",
 	])} with input as plan([r])
 }
 
@@ -86,17 +86,41 @@ test_deny_halves_that_cover_every_address if {
 	} with input as plan(rules)
 }
 
-# Families are merged apart: IPv4 halves do not complete an IPv6 space and vice versa.
+# Families are merged apart: IPv4 halves do not complete an IPv6 space and vice versa. ::/1 holds
+# all of global unicast 2000::/3, so it admits every internet IPv6 address alone; 8000::/1 is not the internet.
 test_deny_only_the_family_that_is_covered if {
 	rules := [
 		aws_rule("u:v4", {"cidrIpv4": "0.0.0.0/1"}),
 		aws_rule("u:v6a", {"cidrIpv6": "::/1"}),
 		aws_rule("u:v6b", {"cidrIpv6": "8000::/1"}),
 	]
+	found(open_ingress.deny) == {open_on("u:v6a", "::/1", "::/1", "IPv6", true, [[22, "ssh"]])} with input as plan(rules)
+}
+
+# The internet is what is routed on it: all of global unicast IPv6, or every public IPv4 range
+# (here 0.0.0.0 to 223.255.255.255, short of multicast and reserved space) is the whole internet.
+test_deny_every_internet_address_without_the_whole_space if {
+	rules := [
+		aws_rule("u:gua", {"cidrIpv6": "2000::/3"}),
+		aws_rule("u:a", {"cidrIpv4": "0.0.0.0/1"}),
+		aws_rule("u:b", {"cidrIpv4": "128.0.0.0/2"}),
+		aws_rule("u:c", {"cidrIpv4": "192.0.0.0/3"}),
+	]
 	found(open_ingress.deny) == {
-		open_on("u:v6a", "::/1", "::/1", "IPv6", false, [[22, "ssh"]]),
-		open_on("u:v6b", "8000::/1", "8000::/1", "IPv6", false, [[22, "ssh"]]),
+		open_on("u:gua", "2000::/3", "2000::/3", "IPv6", true, [[22, "ssh"]]),
+		open_on("u:a", "0.0.0.0/1", "0.0.0.0/1", "IPv4", false, [[22, "ssh"]]),
+		open_on("u:b", "128.0.0.0/2", "128.0.0.0/2", "IPv4", false, [[22, "ssh"]]),
+		open_on("u:c", "192.0.0.0/3", "192.0.0.0/3", "IPv4", false, [[22, "ssh"]]),
 	} with input as plan(rules)
+}
+
+test_allow_sources_that_are_not_the_internet if {
+	rules := [
+		aws_rule("u:ula", {"cidrIpv6": "fc00::/7"}),
+		aws_rule("u:cgnat", {"cidrIpv4": "100.64.0.0/10"}),
+		aws_rule("u:multicast", {"cidrIpv4": "224.0.0.0/3"}),
+	]
+	open_ingress.deny == set() with input as plan(rules)
 }
 
 test_deny_alicloud_all_protocols_names_every_sensitive_port if {
