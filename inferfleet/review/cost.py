@@ -114,6 +114,11 @@ class CostLine:
     estimate: bool | None
     fetched: date | None
     unknown_reason: str | None = None
+    count_basis: str | None = None
+    """Where the count comes from: an input path of the resource (or of its scaling group), `instance`, `resource`.
+
+    A pool that autoscales is counted at its desired size, else at its minimum (`scalingConfig.minSize`).
+    """
 
     @property
     def hourly(self) -> Decimal | None:
@@ -265,21 +270,25 @@ def _partner(resource: PlanResource, partner_type: str, resources: list[PlanReso
     return linked[0] if len(linked) == 1 else None
 
 
-def _count(resource: PlanResource, pricing: Pricing, resources: list[PlanResource]) -> tuple[int | None, str | None]:
+def _count(
+    resource: PlanResource, pricing: Pricing, resources: list[PlanResource]
+) -> tuple[int | None, str | None, str | None]:
+    """(count, why it is unknown, where it came from)."""
     if pricing.fixed_count is not None:
-        return pricing.fixed_count, None
+        return pricing.fixed_count, None, "instance"
     holder = resource
     if pricing.count_from is not None:
         partner = _partner(resource, pricing.count_from, resources)
         if partner is None:
-            return None, f"no single {pricing.count_from} linked to it holds the node count"
+            return None, f"no single {pricing.count_from} linked to it holds the node count", None
         holder = partner
-    count = _first(holder["inputs"], pricing.count)
+    basis = next((path for path in pricing.count if _value(holder["inputs"], path) is not None), None)
+    count = _value(holder["inputs"], basis) if basis else None
     if count == UNKNOWN:
-        return None, "the node count is only known after apply"
+        return None, "the node count is only known after apply", basis
     if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-        return None, f"no node count in {', '.join(pricing.count)}"
-    return count, None
+        return None, f"no node count in {', '.join(pricing.count)}", basis
+    return count, None, basis
 
 
 def _line(
@@ -293,6 +302,7 @@ def _line(
     region: str,
     prices: PriceTable,
     reason: str | None,
+    count_basis: str | None,
 ) -> CostLine:
     row: PriceRow | None = None
     if reason is None and item is not None:
@@ -312,6 +322,7 @@ def _line(
         estimate=row.estimate if row else None,
         fetched=row.fetched if row else None,
         unknown_reason=reason,
+        count_basis=count_basis,
     )
 
 
@@ -325,7 +336,7 @@ def plan_cost(plan: Plan, prices: PriceTable) -> PlanCost:
         pricing = POOL_PRICING.get(resource["type"])
         if pricing is not None:
             flavor = _first(resource["inputs"], pricing.flavor)
-            count, reason = _count(resource, pricing, resources)
+            count, reason, basis = _count(resource, pricing, resources)
             if flavor == UNKNOWN:
                 reason, flavor = reason or "the flavor is only known after apply", None
             elif not isinstance(flavor, str):
@@ -341,6 +352,7 @@ def plan_cost(plan: Plan, prices: PriceTable) -> PlanCost:
                     region=region,
                     prices=prices,
                     reason=reason,
+                    count_basis=basis,
                 )
             )
         elif resource["type"] in priced_types:
@@ -355,6 +367,7 @@ def plan_cost(plan: Plan, prices: PriceTable) -> PlanCost:
                     region=region,
                     prices=prices,
                     reason=None,
+                    count_basis="resource",
                 )
             )
     return PlanCost(

@@ -103,6 +103,15 @@ def test_a_node_pool_costs_its_flavor_times_its_node_count(prices: Any) -> None:
         Decimal(260),
         True,
     )
+    assert line.count_basis == "initialNodeCount"
+
+
+def test_an_autoscaling_pool_without_a_desired_size_counts_its_minimum(prices: Any) -> None:
+    plan = aws_plan()
+    group = plan["resources"][1]
+    del group["inputs"]["scalingConfig"]["desiredSize"]
+    line = next(line for line in plan_cost(plan, prices).lines if line.resource_type == "aws:eks/nodeGroup:NodeGroup")
+    assert (line.count, line.count_basis) == (2, "scalingConfig.minSize")
 
 
 def test_scaling_a_pool_up_is_a_delta_in_its_currency_with_estimates_counted(prices: Any) -> None:
