@@ -109,7 +109,7 @@ raises contains [r, detail, {"from": old, "to": new, "max_step": data.canary.max
 #   id: IF-CAN-003
 #   severity: high
 #   enforcement: mandatory
-#   remediation: Declare the stages as increasing percentages ending at 100 (e.g. 5,20,100) and set the weight to one of them.
+#   remediation: Declare increasing percentages ending at 100 (e.g. 5,20,100); set the weight to one of them.
 #   version: 1.0.0
 deny contains v if {
 	some r in canaries

@@ -98,8 +98,10 @@ test_deny_new_canary_past_the_first_stage if {
 }
 
 test_deny_stages_that_do_not_end_at_100_or_do_not_increase if {
-	{[v.policy_id, v.urn] | some v in canary.deny} == {["IF-CAN-003", "u:c"]} with input as plan([new_staged_canary("5", "5,20,50")])
-	{[v.policy_id, v.urn] | some v in canary.deny} == {["IF-CAN-003", "u:c"]} with input as plan([new_staged_canary("5", "5,50,20,100")])
-	{[v.policy_id, v.urn] | some v in canary.deny} == {["IF-CAN-003", "u:c"]} with input as plan([new_staged_canary("5", "5,x,100")])
-	{[v.policy_id, v.urn] | some v in canary.deny} == {["IF-CAN-001", "u:c"], ["IF-CAN-003", "u:c"]} with input as plan([new_staged_canary("10", "5,20,100")])
+	ids(canary.deny) == {"IF-CAN-003"} with input as plan([new_staged_canary("5", "5,20,50")])
+	ids(canary.deny) == {"IF-CAN-003"} with input as plan([new_staged_canary("5", "5,50,20,100")])
+	ids(canary.deny) == {"IF-CAN-003"} with input as plan([new_staged_canary("5", "5,x,100")])
+	ids(canary.deny) == {"IF-CAN-001", "IF-CAN-003"} with input as plan([new_staged_canary("10", "5,20,100")])
 }
+
+ids(result) := {v.policy_id | some v in result; v.urn == "u:c"}

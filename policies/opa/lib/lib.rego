@@ -188,12 +188,27 @@ covers_family(networks, fam) if {
 	net.cidr_merge(same) == {whole_space[fam]}
 }
 
-# The families whose every address a set of sources admits ({} when none or when one is unreadable).
+# Addresses no internet packet carries, per family (data.lib.not_internet_cidrs).
+not_internet[fam] := {n | some c in data.lib.not_internet_cidrs; n := network(c); family(n) == fam} if {
+	some fam, _ in whole_space
+}
+
+# Whether networks admit every internet address of a family: with what is not the internet they are the whole space.
+internet_covered(networks, fam) if covers_family(networks | not_internet[fam], fam)
+
+# Whether a network lies outside the internet. Families apart: net.cidr_contains("::/3", "0.0.0.0/1") is
+# true (OPA reads IPv4 as IPv4-mapped IPv6).
+off_internet(network) if {
+	some range in not_internet[family(network)]
+	net.cidr_contains(range, network)
+}
+
+# The families whose every internet address a set of sources admits ({} when none or one is unreadable).
 open_families(sources) := {fam |
 	networks := {n | some s in sources; n := network(s)}
 	count(networks) == count({s | some s in sources})
 	some fam, _ in whole_space
-	covers_family(networks, fam)
+	internet_covered(networks, fam)
 }
 
 # Values that stand for something the plan cannot read (unknown until apply, or a secret).

@@ -136,7 +136,7 @@ deny contains v if {
 #   id: IF-NET-006
 #   severity: high
 #   enforcement: mandatory
-#   remediation: Make the load balancer internal (intranet, INTERNAL, internal=true), or waive it with the reason it must be public.
+#   remediation: Make the load balancer internal (intranet, INTERNAL, internal=true), or waive it saying why.
 #   version: 1.0.0
 deny contains v if {
 	some [urn, detail, details] in facing_internet
@@ -163,15 +163,15 @@ _load_balancer_by_urn := {r.urn: r | some r in lib.of_types(data.network_exposur
 # METADATA
 # title: Kubernetes API not open to the world
 # description: |
-#   No cluster's Kubernetes API endpoint is public to every address: an EKS public endpoint
-#   whose publicAccessCidrs cover every address (the default), a CCE cluster with an EIP, an ACK
+#   No cluster's Kubernetes API endpoint is public to the whole internet: an EKS public endpoint
+#   whose publicAccessCidrs cover every internet address (the default 0.0.0.0/0), a CCE cluster with an EIP, an ACK
 #   cluster with an internet SLB for the API server (the default), a TKE cluster or endpoint with
 #   cluster internet access. Allowed source ranges are decided as address sets.
 # custom:
 #   id: IF-NET-007
 #   severity: critical
 #   enforcement: mandatory
-#   remediation: Use a private endpoint (reach it over the VPC or a bastion), or restrict its public sources to known CIDRs.
+#   remediation: Use a private endpoint (over the VPC or a bastion), or restrict its public sources to known CIDRs.
 #   version: 1.0.0
 deny contains v if {
 	some r in lib.of_types(data.network_exposure.api_endpoints)
@@ -217,13 +217,13 @@ _world_or_unreadable(sources) if {
 # description: |
 #   A Kubernetes Service of type LoadBalancer carries the cloud's internal-load-balancer
 #   annotation (data.network_exposure.internal_service_annotations for the plan's cloud), or
-#   limits loadBalancerSourceRanges to less than every address; a NodePort Service is not used
+#   limits loadBalancerSourceRanges to less than every internet address; a NodePort Service is not used
 #   (it listens on every node's address).
 # custom:
 #   id: IF-NET-008
 #   severity: high
 #   enforcement: mandatory
-#   remediation: Use a ClusterIP Service behind the ingress, or annotate the LoadBalancer Service as internal for the cloud.
+#   remediation: Use a ClusterIP Service behind the ingress, or mark the LoadBalancer Service internal for the cloud.
 #   version: 1.0.0
 deny contains v if {
 	some r in lib.of_types(["kubernetes:core/v1:Service"])

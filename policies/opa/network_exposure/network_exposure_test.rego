@@ -237,3 +237,20 @@ test_deny_public_databases_on_every_cloud if {
 		["IF-NET-001", "u:aws"], ["IF-NET-001", "u:aws2"],
 	} with input as plan(databases)
 }
+
+# Allowed sources are decided as the internet they admit, not as spellings of 0.0.0.0/0.
+test_deny_sources_that_cover_every_internet_address if {
+	eks := resource("u:eks", "aws:eks/cluster:Cluster", {"vpcConfig": {
+		"endpointPublicAccess": true,
+		"publicAccessCidrs": ["0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/3"],
+	}})
+	lb := service("u:lb", "LoadBalancer", {}, {"loadBalancerSourceRanges": ["2000::/3"]})
+	expected := {["IF-NET-007", "u:eks"], ["IF-NET-008", "u:lb"]}
+	rule_urns(network_exposure.deny) == expected with input as cloud_plan("aws", [eks, lb])
+}
+
+test_allow_sources_off_the_internet if {
+	eks := resource("u:eks", "aws:eks/cluster:Cluster", {"vpcConfig": {"publicAccessCidrs": ["100.64.0.0/10"]}})
+	lb := service("u:lb", "LoadBalancer", {}, {"loadBalancerSourceRanges": ["fc00::/7", "10.0.0.0/8"]})
+	network_exposure.deny == set() with input as cloud_plan("aws", [eks, lb])
+}

@@ -201,9 +201,11 @@ _aws_ranges(rule, protocol) := _number_range(object.get(rule, "fromPort", 0), ob
 
 _huawei_ranges(inputs) := _ranges(inputs.ports) if _set(inputs, "ports")
 
-_huawei_ranges(inputs) := _number_range(object.get(inputs, "portRangeMin", 1), object.get(inputs, "portRangeMax", 65535)) if {
+_huawei_ranges(inputs) := _number_range(object.get(inputs, "portRangeMin", 1), _max_port(inputs)) if {
 	not _set(inputs, "ports")
 }
+
+_max_port(inputs) := object.get(inputs, "portRangeMax", 65535)
 
 _number_range(low, high) := [[low, high]] if {
 	is_number(low)
@@ -282,26 +284,11 @@ checks contains [p.service, port] if {
 	})
 }
 
-# Addresses no packet from the internet carries (private, loopback, link-local, multicast, reserved;
-# for IPv6 everything outside global unicast 2000::/3), per family.
-_not_internet[fam] := {n | some c in data.open_ingress.not_internet_cidrs; n := lib.network(c); lib.family(n) == fam} if {
-	some fam, _ in lib.whole_space
-}
-
-# Whether networks admit every internet address of a family: with the non-internet ranges they are the whole space.
-_internet_covered(networks, fam) if lib.covers_family(networks | _not_internet[fam], fam)
-
 # [port, family] pairs where the plan's openings, together, admit every internet address of the family.
 world_open contains [port, fam] if {
 	some port in {port | some [_, port] in checks}
 	some fam, _ in lib.whole_space
-	_internet_covered({o.network | some o in decided; o.family == fam; _reaches(o, port)}, fam)
-}
-
-# Families apart: net.cidr_contains("::/3", "0.0.0.0/1") is true (IPv4 as IPv4-mapped IPv6).
-_private(network) if {
-	some private in _not_internet[lib.family(network)]
-	net.cidr_contains(private, network)
+	lib.internet_covered({o.network | some o in decided; o.family == fam; _reaches(o, port)}, fam)
 }
 
 _port_list(ports) := concat(", ", [sprintf("%d (%s)", [port, service]) | some [port, service] in sort(ports)])
@@ -316,7 +303,7 @@ _port_list(ports) := concat(", ", [sprintf("%d (%s)", [port, service]) | some [p
 #   decided as address sets: 0.0.0.0/00, 1.2.3.4/0 and 0::/0 are every address, 2000::/3 every
 #   internet IPv6 address, and rules whose sources together cover every internet address (0.0.0.0/1
 #   and 128.0.0.0/1; or every public range) are each named, except those whose source is not on the
-#   internet (data.open_ingress.not_internet_cidrs: private, loopback, link-local, reserved).
+#   internet (data.lib.not_internet_cidrs: private, loopback, link-local, reserved).
 # custom:
 #   id: IF-NET-003
 #   severity: critical
@@ -325,7 +312,7 @@ _port_list(ports) := concat(", ", [sprintf("%d (%s)", [port, service]) | some [p
 #   version: 2.0.0
 deny contains v if {
 	some o in decided
-	not _private(o.network)
+	not lib.off_internet(o.network)
 	ports := {[port, service] |
 		some [service, port] in checks
 		[port, o.family] in world_open
@@ -345,7 +332,7 @@ deny contains v if {
 }
 
 _alone(o) if {
-	_internet_covered({o.network}, o.family)
+	lib.internet_covered({o.network}, o.family)
 } else := false
 
 _together(true) := ""
@@ -363,7 +350,7 @@ _together(false) := " (with the plan's other rules for the same port)"
 #   id: IF-NET-005
 #   severity: high
 #   enforcement: mandatory
-#   remediation: Write the source as a literal CIDR (or a security group) in the program, or waive the rule with the reason.
+#   remediation: Write the source as a literal CIDR (or a security group), or waive the rule saying what it holds.
 #   version: 1.0.0
 deny contains v if {
 	some o in undecided

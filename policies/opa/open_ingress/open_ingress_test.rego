@@ -7,7 +7,9 @@ plan(resources) := {"env": "prod", "stack": "s", "resources": resources}
 # What a result says, without its wording: rule, resource and the facts.
 found(result) := {[v.policy_id, v.urn, v.details] | some v in result}
 
-huawei(urn, inputs) := {"urn": urn, "type": "huaweicloud:Vpc/secgroupRule:SecgroupRule", "name": urn, "inputs": object.union(
+huawei_type := "huaweicloud:Vpc/secgroupRule:SecgroupRule"
+
+huawei(urn, inputs) := {"urn": urn, "type": huawei_type, "name": urn, "inputs": object.union(
 	{"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp"},
 	inputs,
 )}
@@ -49,7 +51,8 @@ test_deny_message_names_source_family_and_port if {
 
 test_deny_huawei_rule_without_source if {
 	r := huawei("u:r", {"portRangeMin": 20, "portRangeMax": 30})
-	found(open_ingress.deny) == {open_on("u:r", "0.0.0.0/0", "0.0.0.0/0", "IPv4", true, [[22, "ssh"]])} with input as plan([r])
+	expected := {open_on("u:r", "0.0.0.0/0", "0.0.0.0/0", "IPv4", true, [[22, "ssh"]])}
+	found(open_ingress.deny) == expected with input as plan([r])
 }
 
 test_deny_huawei_ipv6_rule_without_source if {
@@ -128,7 +131,11 @@ test_deny_alicloud_all_protocols_names_every_sensitive_port if {
 		"type": "ingress", "ipProtocol": "all", "portRange": "-1/-1", "cidrIp": "0.0.0.0/0",
 	}}
 	ports := {[p.port, p.service] | some v in open_ingress.deny with input as plan([r]); some p in v.details.ports}
-	{[22, "ssh"], [3389, "rdp"], [6443, "kubernetes-api"], [2379, "etcd"], [10250, "kubelet"], [5432, "postgresql"]} & ports == {
+	some_ports := {
+		[22, "ssh"], [3389, "rdp"], [6443, "kubernetes-api"],
+		[2379, "etcd"], [10250, "kubelet"], [5432, "postgresql"],
+	}
+	some_ports & ports == {
 		[22, "ssh"], [3389, "rdp"], [6443, "kubernetes-api"],
 		[2379, "etcd"], [10250, "kubelet"], [5432, "postgresql"],
 	}
@@ -160,7 +167,8 @@ test_deny_container_ports_of_every_workload_kind if {
 	daemon := {"urn": "u:ds", "type": "kubernetes:apps/v1:DaemonSet", "name": "ds", "inputs": {"spec": {"template": {
 		"spec": {"containers": [{"ports": [{"containerPort": 9401, "hostPort": 9402}]}]},
 	}}}}
-	rule_set := {"urn": "u:r", "type": "tencentcloud:Security/groupRuleSet:GroupRuleSet", "name": "r", "inputs": {"ingresses": [
+	set_type := "tencentcloud:Security/groupRuleSet:GroupRuleSet"
+	rule_set := {"urn": "u:r", "type": set_type, "name": "r", "inputs": {"ingresses": [
 		{"action": "ACCEPT", "cidrBlock": "0.0.0.0/0", "protocol": "TCP", "port": "9400-9402"},
 		{"action": "ACCEPT", "cidrBlock": "10.0.0.0/8", "protocol": "TCP", "port": "22"},
 		{"action": "DROP", "cidrBlock": "0.0.0.0/0", "protocol": "TCP", "port": "22"},

@@ -17,7 +17,11 @@ pod_spec(r) := lib.pod_spec(r)
 
 _where(x) := sprintf("%s %s %s %s", [x.r.type, x.r.name, _kind_name[x.kind], object.get(x.c, "name", "?")])
 
-_kind_name := {"containers": "container", "initContainers": "init container", "ephemeralContainers": "ephemeral container"}
+_kind_name := {
+	"containers": "container",
+	"initContainers": "init container",
+	"ephemeralContainers": "ephemeral container",
+}
 
 # METADATA
 # title: Images pinned by digest
@@ -185,7 +189,8 @@ _true_or_unreadable(value) if lib.unreadable(value)
 #   version: 1.0.0
 deny contains v if {
 	some r in lib.workloads
-	shared := {key | some key in ["hostNetwork", "hostPID", "hostIPC"]; _true_or_unreadable(object.get(pod_spec(r), key, false))}
+	spec := pod_spec(r)
+	shared := {key | some key in ["hostNetwork", "hostPID", "hostIPC"]; _true_or_unreadable(object.get(spec, key, false))}
 	count(shared) > 0
 	detail := sprintf("%s %s uses %s", [r.type, r.name, concat(", ", sort(shared))])
 	v := lib.violation_with(rego.metadata.rule(), r.urn, detail, {"host_namespaces": sort(shared)})
@@ -257,7 +262,7 @@ _added(c) := [added] if {
 #   id: IF-K8S-013
 #   severity: high
 #   enforcement: mandatory
-#   remediation: Set securityContext.allowPrivilegeEscalation false on every container, init container and ephemeral container.
+#   remediation: Set securityContext.allowPrivilegeEscalation false on every container, init and ephemeral ones too.
 #   version: 1.0.0
 deny contains v if {
 	some x in containers
