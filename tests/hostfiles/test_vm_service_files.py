@@ -83,6 +83,7 @@ def test_the_vm_files_parse_back_to_exactly_the_intended_structure(
         not model_name
         or not model_name.isprintable()
         or any(CONTROL.search(path) for path in (model_path, health_path, cache_dir))
+        or ":" in model_path + cache_dir  # docker's volume separator
         or any("\0" in value for value in extra.values())
         or bool(set(extra) & reserved_settings())
         or any(looks_like_credential(name) for name in extra)
@@ -102,6 +103,8 @@ def test_the_vm_files_parse_back_to_exactly_the_intended_structure(
     assert split_command(start) == ("", vm.docker_run_command(args))
     pre = [split_command(line)[1] for line in unit.values("Service", "ExecStartPre")]
     assert pre[1][-1] == f"{cache_dir}/autoglm/cache"
+    run = vm.docker_run_command(args)
+    assert run[run.index("--volume") + 1].split(":") == [f"{cache_dir}/autoglm/cache", model_path]
 
     env = parse_environment_file(files["/etc/inferfleet/autoglm.env"])
     assert env == server_environment(args.server, ASCEND)

@@ -251,6 +251,9 @@ def validate_server(server: ModelServerArgs) -> None:
             continue
         if not _PATH.fullmatch(value):
             raise ValueError(f"server.{name}: {value!r} must be an absolute path without control characters")
+    if ":" in server.model_path:
+        # Docker's volume syntax is src:dst[:options]; a colon would turn the rest into mount options.
+        raise ValueError(f"server.model_path: {server.model_path!r} must not hold ':'")
     if server.max_batch_size < 1:
         raise ValueError(f"server.max_batch_size: {server.max_batch_size} must be at least 1")
     if server.max_sequence_length < 1:
@@ -442,5 +445,5 @@ def validate_vm_service(args: VmServiceArgs) -> None:
         raise ValueError(f"startup_timeout_seconds: {args.startup_timeout_seconds} must be at least 10")
     if args.shm_gib < 1:
         raise ValueError(f"shm_gib: {args.shm_gib} must be at least 1")
-    if not _PATH.fullmatch(args.cache_dir):
-        raise ValueError(f"cache_dir: {args.cache_dir!r} must be an absolute path without control characters")
+    if not _PATH.fullmatch(args.cache_dir) or ":" in args.cache_dir:
+        raise ValueError(f"cache_dir: {args.cache_dir!r} must be an absolute path without control characters or ':'")
