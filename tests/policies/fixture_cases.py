@@ -777,6 +777,20 @@ DENIED["network_exposure"].update(
 )
 
 
+# Kubernetes objects read the same on every cloud's clusters: the pod-privilege and canary bypasses
+# are also fixtures of plans of the other three clouds.
+for _cloud in ("alicloud", "tencentcloud", "aws"):
+    _privileged = DENIED["workloads"]["privileged_daemonset_on_host_root"]
+    DENIED["workloads"][f"privileged_daemonset_on_host_root_{_cloud}"] = (_privileged[0], on(_cloud), _privileged[2])
+    DENIED["workloads"][f"namespace_not_restricted_{_cloud}"] = ([namespace("privileged")], on(_cloud), {"IF-K8S-014"})
+    DENIED["canary"][f"declared_stage_skipped_5_to_100_{_cloud}"] = (
+        [staged_canary(100, 5)],
+        on(_cloud),
+        {"IF-CAN-001"},
+    )
+    ALLOWED["canary"][f"declared_stage_20_to_100_{_cloud}"] = ([staged_canary(100, 20)], on(_cloud), set())
+
+
 def fixtures() -> dict[str, tuple[dict[str, Any], set[str]]]:
     """Fixture path (relative to policies/opa) -> (plan document, the rule ids the gate must raise)."""
     documents: dict[str, tuple[dict[str, Any], set[str]]] = {}
