@@ -31,6 +31,7 @@ from inferfleet.errors import EngineError, InputError
 
 DEFAULT_REGISTRY = "http://127.0.0.1:8080/"
 REGISTRY_ENV = "INFERFLEET_REGISTRY"
+INDEX_ENV = "INFERFLEET_REGISTRY_INDEX"
 MAX_INDEX_BYTES = 4 * 1024 * 1024
 """Largest project page read from an index: a hostile or broken index never fills memory."""
 TIMEOUT_SECONDS = 20
@@ -57,7 +58,11 @@ def registry_url(url: str | None) -> str:
 
 
 def simple_index(registry: str) -> str:
-    """The PEP 503 simple index of a registry: pypiserver and most indexes serve it under `simple/`."""
+    """The PEP 503 simple index of a registry: $INFERFLEET_REGISTRY_INDEX, else `simple/` under the upload URL
+    (pypiserver, Nexus, Artifactory); devpi's `.../+simple/` is named with the variable."""
+    chosen = os.environ.get(INDEX_ENV)
+    if chosen:
+        return registry_url(chosen)
     return registry if registry.rstrip("/").endswith("simple") else urllib.parse.urljoin(registry, "simple/")
 
 

@@ -118,6 +118,14 @@ ADD_OPTIONAL = (
 )
 
 
+REMOVE_NAT_OUTPUT = (
+    "modules/vpc/inferfleet_vpc/vpc.py",
+    "    nat_gateway_id: pulumi.Output[str | None] = field("
+    'metadata=doc("Id of the NAT gateway (None without nat_gateway)."))\n',
+    "",
+)
+
+
 def _current_version(clone: Path) -> str:
     match = re.search(r'(?m)^version = "([^"]+)"', (clone / "modules/vpc/pyproject.toml").read_text())
     assert match
@@ -181,6 +189,17 @@ def test_release_install_plan_and_pin_a_range(
     assert (
         _git(clone, "log", "-1", "--format=%s", f"modules/vpc/v{second}").strip() == f"Release inferfleet-vpc {second}"
     )
+
+    # Without a local tag, the last release is the newest wheel on the registry.
+    for tag in _git(clone, "tag", "--list", "modules/*").split():
+        _git(clone, "tag", "-d", tag)
+    _edit(clone, *REMOVE_NAT_OUTPUT)
+    _set_version(clone, _next(second, "minor"))
+    _commit(clone, "drop nat_gateway_id")
+    code, _, err = _release(clone, capsys, "--dry-run", "--registry", registry)
+    assert code == 2, err
+    assert f"inferfleet-vpc {second} -> {_next(second, 'minor')} is a minor release" in " ".join(err.split())
+    assert "removed output Vpc.nat_gateway_id" in err
 
     _install_pin_and_plan(registry, tmp_path, first, second)
     _check_modules(registry, first, second, capsys)
@@ -275,13 +294,7 @@ def test_release_refusals_write_send_and_tag_nothing(
     _commit(clone, "minor bump")
 
     # A minor release that removes an output is refused, naming the change.
-    _edit(
-        clone,
-        "modules/vpc/inferfleet_vpc/vpc.py",
-        "    nat_gateway_id: pulumi.Output[str | None] = field("
-        'metadata=doc("Id of the NAT gateway (None without nat_gateway)."))\n',
-        "",
-    )
+    _edit(clone, *REMOVE_NAT_OUTPUT)
     _commit(clone, "drop nat_gateway_id")
     refused(r"is a minor release, but the API changes call for a major release \(removed output Vpc\.nat_gateway_id\)")
     _git(clone, "revert", "--no-edit", "HEAD")
