@@ -13,6 +13,7 @@ from inferfleet_vpc._declare import DeprecatedInputWarning, doc, warn_deprecated
 from stackfiles import REPO
 
 from inferfleet.cli.app import main
+from inferfleet.cli.plan import warn_deprecations
 from inferfleet.errors import InputError
 from inferfleet.plan import plan_program
 from inferfleet.release.api import ApiChange, Bump, Field, ModuleApi, Output, compare, module_api, required_bump
@@ -95,7 +96,7 @@ class LegacyVpcArgs(VpcArgs):
     )
 
 
-def test_a_deprecated_input_warns_and_the_plan_records_it() -> None:
+def test_a_deprecated_input_warns_and_the_plan_records_it(capsys: pytest.CaptureFixture[str]) -> None:
     args = LegacyVpcArgs(cloud="aws", region="us-west-2", cidr="10.0.0.0/16", zones=("us-west-2a",), legacy_egress=True)
     with pytest.warns(
         DeprecatedInputWarning, match=r"LegacyVpcArgs.legacy_egress is deprecated .* 1.0.0; use nat_gate"
@@ -123,3 +124,10 @@ def test_a_deprecated_input_warns_and_the_plan_records_it() -> None:
     assert deprecations_used(plan, "inferfleet-vpc") == [expected]
     assert deprecations_used(plan, "inferfleet-gpu-instance") == []
     assert plan["module_sources"] == {"inferfleet-vpc": "workspace"}
+    capsys.readouterr()
+    warn_deprecations(plan)
+    warning = " ".join(capsys.readouterr().err.split())
+    assert warning == (
+        "warning: test: inferfleet-vpc LegacyVpcArgs.legacy_egress is deprecated and will be removed in 1.0.0; "
+        "use nat_gateway"
+    )
