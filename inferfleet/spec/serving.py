@@ -40,7 +40,9 @@ class ModelServerSettings(SpecModel):
 
     name: str = Field(min_length=1, description="Served model name, e.g. autoglm-phone-9b.")
     path: str = Field(
-        default="/models", pattern=r"^/", description="Model path inside the container. Default: /models."
+        default="/models",
+        pattern=r"^/[^:]*$",
+        description="Model path inside the container; no ':' (Docker's volume separator on VMs). Default: /models.",
     )
     port: Port = Field(default=8000, description="Inference port. Default: 8000.")
     health_path: str = Field(

