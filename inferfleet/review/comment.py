@@ -164,8 +164,7 @@ def changes_section(diff: StackDiff) -> str:
         [
             md.code(change["name"], limit=60),
             md.code(prop["path"], limit=80),
-            _value(prop["before"]),
-            _value(prop["after"]),
+            *_values(prop["before"], prop["after"]),
         ]
         for change, prop in islice(((c, p) for c in updated for p in c["properties"]), MAX_CHANGE_ROWS)
     ]
@@ -182,10 +181,28 @@ def changes_section(diff: StackDiff) -> str:
     return text
 
 
+VALUE_CHARS = 80
+
+
+def _text_of(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _values(before: Any, after: Any) -> tuple[str, str]:
+    """Both sides of a change; long values are shown from just before where they first differ."""
+    if before is None or after is None:
+        return _value(before), _value(after)
+    left, right = _text_of(before), _text_of(after)
+    common = min(len(left), len(right))
+    start = next((index for index in range(common) if left[index] != right[index]), common)
+    if max(len(left), len(right)) <= VALUE_CHARS or start < VALUE_CHARS // 2:
+        return _value(before), _value(after)
+    start -= 10
+    return md.code("…" + left[start:], limit=VALUE_CHARS), md.code("…" + right[start:], limit=VALUE_CHARS)
+
+
 def _value(value: Any) -> str:
-    if value is None:
-        return "(absent)"
-    return md.code(value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False), limit=80)
+    return "(absent)" if value is None else md.code(_text_of(value), limit=VALUE_CHARS)
 
 
 def policy_section(review: StackReview) -> str:

@@ -7,6 +7,7 @@ once per commit, with that commit's own code for the base (a `git worktree`), an
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from stackfiles import REPO
 
 from inferfleet.cli.diff import policy_gate
 from inferfleet.diff.model import Change
+from inferfleet.review.comment import Review, StackReview, render
 
 pytestmark = pytest.mark.slow
 SCHEMA = json.loads((REPO / "docs" / "diff.schema.json").read_text())
@@ -306,3 +308,18 @@ def test_release_of_a_version_too_low_for_its_diff_is_denied_by_the_gate(
     finally:
         git(root, "revert", "--no-edit", "HEAD")
     assert "version: 2.0.1" in path.read_text()
+
+
+SNAPSHOTS = Path(__file__).with_name("snapshots")
+COMMENT_SCENARIOS = ["add_pool", "scale_pool", "change_flavor", "delete_link", "move_canary", "nothing"]
+
+
+@pytest.mark.parametrize("scenario", COMMENT_SCENARIOS)
+def test_review_comment_of_each_scenario_matches_its_snapshot(outcomes: dict[str, Outcome], scenario: str) -> None:
+    """The pull-request comment of each kind of change, as a reviewer reads it (UPDATE_SNAPSHOTS=1 rewrites)."""
+    text = render(Review(head="0" * 40, stacks=(StackReview(diff=outcomes[scenario].diff),)))
+    snapshot = SNAPSHOTS / f"comment-{scenario}.md"
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        snapshot.parent.mkdir(exist_ok=True)
+        snapshot.write_text(text)
+    assert text == snapshot.read_text()
