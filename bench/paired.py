@@ -9,11 +9,12 @@
 - Figures are min / median / max over the repeats; ratios are of medians, CPU first (CPU time is
   what a shared machine distorts least), wall beside it.
 
-Not a benchmark itself (`make bench` runs plan_scale.py and gate_scale.py).
+Not a benchmark itself (`make bench` runs the benchmarks); run as a script it is the launcher of `run`.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import statistics
@@ -50,25 +51,49 @@ class Sample:
 def run(
     command: Sequence[str], *, cwd: Path = REPO, ok: Iterable[int] = (0,), env: Mapping[str, str] | None = None
 ) -> Sample:
-    """Run a command in a fresh process, its output discarded, and measure it; a failure stops the benchmark."""
-    with open(os.devnull, "wb") as null, tempfile.TemporaryFile() as errors:
-        start = time.perf_counter()
-        process = subprocess.Popen(
-            list(command), stdout=null, stderr=errors, cwd=cwd, env=None if env is None else {**os.environ, **env}
+    """Run a command in a fresh process, its output discarded, and measure it; a failure stops the benchmark.
+
+    The command is started by a small launcher (this file run as a script), not by the benchmark:
+    Linux starts a new program's peak RSS at the peak of the process it was forked from, so a
+    child of a benchmark holding a 100 MB plan would report at least the benchmark's own peak.
+    """
+    with tempfile.TemporaryFile() as errors, tempfile.NamedTemporaryFile(suffix=".json") as report:
+        launcher = [sys.executable, "-S", __file__, report.name, *command]
+        done = subprocess.run(
+            launcher,
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            cwd=cwd,
+            env=None if env is None else {**os.environ, **env},
         )
-        _, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - start
-        code = os.waitstatus_to_exitcode(status)
-        process.returncode = code
-        if code not in set(ok):
+        measured = json.loads(Path(report.name).read_text() or "{}")
+        if done.returncode != 0 or measured.get("code") not in set(ok):
             errors.seek(0)
-            sys.exit(f"{' '.join(command)} exited {code}:\n{errors.read().decode(errors='replace')[-3000:]}")
+            sys.exit(
+                f"{' '.join(command)} exited {measured.get('code')}:\n{errors.read().decode(errors='replace')[-3000:]}"
+            )
     return Sample(
-        cpu_s=usage.ru_utime + usage.ru_stime,
-        wall_s=wall,
-        peak_rss_mib=usage.ru_maxrss / 1024,
+        cpu_s=measured["cpu_s"],
+        wall_s=measured["wall_s"],
+        peak_rss_mib=measured["peak_rss_mib"],
         load=os.getloadavg()[0],
     )
+
+
+def _launch(report: str, command: list[str]) -> None:
+    """The launcher: run the command (its output to ours), wait for it, write its measurement as JSON."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    measured = {
+        "code": os.waitstatus_to_exitcode(status),
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "wall_s": wall,
+        "peak_rss_mib": usage.ru_maxrss / 1024,
+    }
+    Path(report).write_text(json.dumps(measured))
 
 
 def alternate(candidates: Mapping[str, Callable[[], Sample]], repeats: int) -> dict[str, list[Sample]]:
@@ -130,3 +155,7 @@ def verdict(description: str, value: float, target: float) -> bool:
     met = value <= target
     print(f"  target {description}: {value:.2f} <= {target:g}: {'met' if met else 'NOT met'}")
     return met
+
+
+if __name__ == "__main__":
+    _launch(sys.argv[1], sys.argv[2:])
