@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -28,6 +29,8 @@ _QUANTITY = re.compile(r"[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?")
 _METRIC = re.compile(r"[a-z_:][a-z0-9_:]*")
 _HOST = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+")
 """A DNS name of at least two labels, lower case; no wildcard (a catch-all is what a host prevents)."""
+_LINE_OR_CONTROL = frozenset({"Cc", "Zl", "Zp"})
+"""Unicode categories of control characters and line or paragraph separators."""
 _PATH = re.compile(r"/[^\x00-\x1f\x7f]*")
 """An absolute path without control characters (a line break would end the line it is written on)."""
 _CREDENTIAL_ENDINGS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "CREDENTIALS", "APIKEY", "ACCESSKEY")
@@ -243,7 +246,7 @@ def validate_server(server: ModelServerArgs) -> None:
         raise ValueError("server.model_name: must not be empty")
     if not 1 <= server.port <= 65535:
         raise ValueError(f"server.port: {server.port} is not a port (1-65535)")
-    if any(not character.isprintable() for character in server.model_name):
+    if any(unicodedata.category(character) in _LINE_OR_CONTROL for character in server.model_name):
         raise ValueError(f"server.model_name: {server.model_name!r} must not hold control characters")
     for name in ("model_path", "health_path", "ready_path"):
         value = getattr(server, name)

@@ -93,7 +93,8 @@ def _unit(args: VmServiceArgs) -> str:
     return unit_file(
         {
             "Unit": [
-                ("Description", f"inferfleet model server {args.name} ({args.server.model_name})"),
+                # The service name only (a DNS label): a Description is read as is, with no escapes.
+                ("Description", f"inferfleet model server {args.name}"),
                 ("After", "network-online.target docker.service"),
                 ("Wants", "network-online.target"),
                 ("Requires", "docker.service"),
