@@ -61,7 +61,10 @@ def test_topology_of_a_kubernetes_stack_with_a_canary_and_links(plans: dict[str,
     view = topology(plans["prod-cn-east"])
     assert (view.cloud, view.region, view.vpc_cidr) == ("alicloud", "cn-shanghai", "10.30.0.0/16")
     assert view.subnets == (Subnet("cn-shanghai-e", "10.30.0.0/20"), Subnet("cn-shanghai-f", "10.30.16.0/20"))
-    assert [(link.peer, link.kind) for link in view.links] == [("idc-sh1", "idc"), ("prod-cn-beijing", "stack")]
+    assert [(link.peer, link.kind, link.bandwidth_mbps) for link in view.links] == [
+        ("idc-sh1", "idc", 1000),
+        ("prod-cn-beijing", "stack", 500),
+    ]
     (pool,) = view.pools
     assert (pool.name, pool.accelerator, pool.nodes, pool.accelerators) == ("a10", "nvidia-a10", 2, 2)
     (service,) = view.services
@@ -85,7 +88,7 @@ def test_mermaid_of_a_reference_stack_has_every_element_and_edge(plans: dict[str
         "2 nodes · 16 accelerators",
     ]
     assert labels["link_0"] == "stack prod-cn-north"
-    assert ("vpc_group", "link_0", None) in edges
+    assert ("vpc_group", "link_0", "1000 Mbps") in edges
     assert ("service_0", "pool_0", None) in edges
 
 

@@ -55,6 +55,9 @@ class InterconnectOutputs:
     attachment_ids: dict[str, pulumi.Output[str]] = field(
         metadata=doc("Attachment id of each VPC (by end name) and each IDC line (by line name).")
     )
+    bandwidths_mbps: dict[str, int] = field(
+        metadata=doc("Bandwidth in Mbit/s of each link, by peer VPC name and by IDC line name.")
+    )
 
 
 class Interconnect(pulumi.ComponentResource, InterconnectOutputs):
@@ -89,4 +92,7 @@ class Interconnect(pulumi.ComponentResource, InterconnectOutputs):
         built = cloud_network(args.cloud).interconnect(name, args, children, providers)
         self.interconnect_id = built.interconnect_id
         self.attachment_ids = dict(built.attachment_ids)
+        self.bandwidths_mbps = {link.peer.name: link.bandwidth_mbps for link in args.peers} | {
+            line.name: line.bandwidth_mbps for line in args.hybrid_links
+        }
         register_declared(self)
