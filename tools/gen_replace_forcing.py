@@ -39,7 +39,9 @@ is the size of any data volume). `--check` compares with the committed file inst
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib
+import inspect
 import json
 import os
 import re
@@ -102,6 +104,34 @@ TERRAFORM_NAMES: dict[str, str] = {
     "huaweicloud:Vpc/secgroupRule:SecgroupRule": "huaweicloud_networking_secgroup_rule",
     "huaweicloud:Vpc/subnet:Subnet": "huaweicloud_vpc_subnet",
     "huaweicloud:Vpc/vpc:Vpc": "huaweicloud_vpc",
+    "alicloud:ecs/instance:Instance": "alicloud_instance",
+    "aws:autoscaling/group:Group": "aws_autoscaling_group",
+    "aws:ec2/instance:Instance": "aws_instance",
+    "aws:ec2/internetGateway:InternetGateway": "aws_internet_gateway",
+    "aws:ec2/natGateway:NatGateway": "aws_nat_gateway",
+    "aws:ec2/route:Route": "aws_route",
+    "aws:ec2transitgateway/peeringAttachment:PeeringAttachment": "aws_ec2_transit_gateway_peering_attachment",
+    "aws:ec2transitgateway/peeringAttachmentAccepter:PeeringAttachmentAccepter": (
+        "aws_ec2_transit_gateway_peering_attachment_accepter"
+    ),
+    "aws:ec2transitgateway/route:Route": "aws_ec2_transit_gateway_route",
+    "aws:ec2transitgateway/transitGateway:TransitGateway": "aws_ec2_transit_gateway",
+    "aws:ec2transitgateway/vpcAttachment:VpcAttachment": "aws_ec2_transit_gateway_vpc_attachment",
+    "huaweicloud:Nat/gateway:Gateway": "huaweicloud_nat_gateway",
+    "huaweicloud:Nat/snatRule:SnatRule": "huaweicloud_nat_snat_rule",
+    "huaweicloud:Vpc/eip:Eip": "huaweicloud_vpc_eip",
+    "tencentcloud:As/scalingConfig:ScalingConfig": "tencentcloud_as_scaling_config",
+    "tencentcloud:As/scalingGroup:ScalingGroup": "tencentcloud_as_scaling_group",
+    "tencentcloud:Ccn/attachmentV2:AttachmentV2": "tencentcloud_ccn_attachment_v2",
+    "tencentcloud:Ccn/bandwidthLimit:BandwidthLimit": "tencentcloud_ccn_bandwidth_limit",
+    "tencentcloud:Ccn/instance:Instance": "tencentcloud_ccn",
+    "tencentcloud:Dc/gateway:Gateway": "tencentcloud_dc_gateway",
+    "tencentcloud:Dc/instance:Instance": "tencentcloud_dc_instance",
+    "tencentcloud:Dcx/instance:Instance": "tencentcloud_dcx",
+    "tencentcloud:Eip/instance:Instance": "tencentcloud_eip",
+    "tencentcloud:Instance/instance:Instance": "tencentcloud_instance",
+    "tencentcloud:Nat/gateway:Gateway": "tencentcloud_nat_gateway",
+    "tencentcloud:Route/tableEntry:TableEntry": "tencentcloud_route_table_entry",
     "tencentcloud:Kubernetes/cluster:Cluster": "tencentcloud_kubernetes_cluster",
     "tencentcloud:Kubernetes/nodePool:NodePool": "tencentcloud_kubernetes_node_pool",
     "tencentcloud:Security/group:Group": "tencentcloud_security_group",
@@ -419,8 +449,15 @@ class SchemaReader:
                 return None
             inner = braces_after(body, r"(?:return\s+|:=\s*|=\s*)&?schema\.Schema\s*\{")
             if inner is None:
-                self.unresolved.append(f"{owner.folder}: {where}: {name} returns no schema literal")
-                return None
+                # A copy of another schema, changed: `v := *tftags.TagsSchema(); v.ConflictsWith = ...; return &v`.
+                copied = re.search(r":=\s*\*?([\w.]+\(\))", body)
+                if copied is None:
+                    self.unresolved.append(f"{owner.folder}: {where}: {name} returns no schema literal")
+                    return None
+                result = self.field(owner, copied[1], where)
+                if result is not None and re.search(r"\.ForceNew\s*=\s*true", body):
+                    result.force_new = True
+                return result
             result = self.schema_literal(owner, inner)
             if re.search(r"\.ForceNew\s*=\s*true", body):
                 result.force_new = True
@@ -531,7 +568,12 @@ def _sdk_resource(reader: SchemaReader, package: GoPackage, function: str) -> di
 
 
 def _aws_resource(snapshot: GoSnapshot, reader: SchemaReader, tf_name: str) -> dict[str, TfField]:
-    for folder in ("internal/service/ec2", "internal/service/eks", "internal/service/iam"):
+    for folder in (
+        "internal/service/ec2",
+        "internal/service/eks",
+        "internal/service/iam",
+        "internal/service/autoscaling",
+    ):
         package = snapshot.package(folder)
         for file, source in package.sources.items():
             raw = snapshot.tree.read(file)
@@ -715,6 +757,11 @@ def kubernetes_table(tree: SourceTree) -> dict[str, list[str]]:
     if not config_map:
         raise GenerationError("pulumi-kubernetes diff.go: the ConfigMap rule was not found")
     kinds["ConfigMap"] = evaluate(config_map[1])
+    # Likewise a Secret's data, unless the provider is set to mutable Secrets (enableSecretMutable: off here).
+    secret = re.search(r"IsSecret\(obj\)[^{]*\{\s*props = append\(props, (properties\{[^}]*\})", source)
+    if not secret:
+        raise GenerationError("pulumi-kubernetes diff.go: the Secret rule was not found")
+    kinds["Secret"] = evaluate(secret[1])
     return kinds
 
 
@@ -761,6 +808,73 @@ def reference_types() -> list[str]:
         if resource["custom"]
     }
     return sorted(types)
+
+
+SDK_IMPORTS = {python: cloud for cloud, (python, _) in SDK_PACKAGES.items()}
+
+
+def _dotted(node: ast.AST) -> str | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        return ".".join([node.id, *reversed(parts)])
+    return None
+
+
+def _resolve(path: str) -> Any:
+    """The object a dotted path names, by attribute first: `pulumi_kubernetes.apps.v1.Deployment` is the class
+    the package exports, not the submodule of the same name."""
+    parts = path.split(".")
+    found: Any = importlib.import_module(parts[0])
+    for index, part in enumerate(parts[1:], start=1):
+        attribute = getattr(found, part, None)
+        if attribute is None:
+            try:
+                attribute = importlib.import_module(".".join(parts[: index + 1]))
+            except ImportError:
+                return None
+        found = attribute
+    return found
+
+
+def module_types() -> set[str]:
+    """Every provider resource class the modules and the composition name (created in some configuration).
+
+    Read from their source (AST): an attribute chain rooted at an imported provider SDK (`ali.vpc.Switch`,
+    `k8s.apps.v1.Deployment`) that resolves to a CustomResource class. Generic classes whose type is chosen
+    at run time (`apiextensions.CustomResource`) have no token and are covered by the reference plans.
+    """
+    import pulumi
+
+    files = sorted((REPO / "modules").glob("*/inferfleet_*/**/*.py")) + sorted(
+        (REPO / "inferfleet/compose").glob("*.py")
+    )
+    types: set[str] = set()
+    for file in files:
+        tree = ast.parse(file.read_text(), str(file))
+        aliases: dict[str, str] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                aliases.update({a.asname or a.name: a.name for a in node.names if a.name.split(".")[0] in SDK_IMPORTS})
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in SDK_IMPORTS:
+                aliases.update({a.asname or a.name: f"{node.module}.{a.name}" for a in node.names})
+        for node in ast.walk(tree):
+            dotted = _dotted(node) if isinstance(node, ast.Attribute) else None
+            root = (dotted or "").split(".")[0]
+            if dotted is None or root not in aliases:
+                continue
+            found = _resolve(aliases[root] + dotted[len(root) :])
+            if not (isinstance(found, type) and issubclass(found, pulumi.CustomResource)):
+                continue
+            if issubclass(found, pulumi.ProviderResource):
+                types.add(f"pulumi:providers:{SDK_IMPORTS[found.__module__.split('.')[0]]}")
+                continue
+            token = re.search(r"__init__\(\s*'([\w-]+:[^']+:[^']+)'", inspect.getsource(found))
+            if token:
+                types.add(token[1])
+    return types
 
 
 def sdk_version(distribution: str) -> str:
@@ -825,7 +939,7 @@ def provider_row(package: str, kubernetes_tree: SourceTree, bridge: SourceTree |
 def build(
     tf_trees: dict[str, SourceTree], kubernetes_tree: SourceTree, bridges: dict[str, SourceTree]
 ) -> dict[str, Any]:
-    types = reference_types()
+    types = sorted(set(reference_types()) | module_types())
     snapshots = {cloud: GoSnapshot(tree) for cloud, tree in tf_trees.items()}
     k8s_kinds = kubernetes_table(kubernetes_tree)
     rows: dict[str, Any] = {}
@@ -857,7 +971,7 @@ def build(
             api_kind = token.split(":", 1)[1]
             api, kind = api_kind.rsplit(":", 1)
             paths = [*k8s_kinds["*"], *k8s_kinds.get(f"{api}:{kind}", [])]
-            extra = k8s_kinds["ConfigMap"] if (api, kind) == ("core/v1", "ConfigMap") else []
+            extra = k8s_kinds[kind] if api == "core/v1" and kind in ("ConfigMap", "Secret") else []
             rows[token] = {
                 "source": f"{describe(UPSTREAM_REPOS['kubernetes'], kubernetes_tree)} "
                 "(provider/pkg/provider/diff.go forceNewProperties)",

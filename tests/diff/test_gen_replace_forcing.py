@@ -63,6 +63,7 @@ func ResourceNodePool() *schema.Resource {
 			"security_groups": sharedGroups,
 			"password":        {Type: schema.TypeString, Optional: true, Sensitive: true},
 			"tags":            tags.TagsSchema(),
+			"labels":          tags.TagsSchemaForceNew(),
 			"status":          {Type: schema.TypeString, Computed: true, ForceNew: true},
 		},
 	}
@@ -86,6 +87,12 @@ COMMON_GO = """package common
 
 func TagsSchema() *schema.Schema {
 	return &schema.Schema{Type: schema.TypeMap, Optional: true, Elem: &schema.Schema{Type: schema.TypeString}}
+}
+
+func TagsSchemaForceNew() *schema.Schema {
+	v := *TagsSchema()
+	v.ForceNew = true
+	return &v
 }
 """
 
@@ -122,7 +129,7 @@ def test_force_new_fields_become_the_sdk_input_paths(generator: ModuleType, tmp_
 
     assert unresolved == []
     # Nested blocks follow the SDK: MaxItems 1 is an object (rootVolume.size), a list has no index.
-    assert mapped.properties == {"flavorId", "rootVolume.size", "dataVolumes.kmsKeyId", "securityGroups"}
+    assert mapped.properties == {"flavorId", "rootVolume.size", "dataVolumes.kmsKeyId", "securityGroups", "labels"}
     assert mapped.conditional == {"password"}
     assert mapped.not_in_sdk == set()
 
@@ -139,7 +146,10 @@ def test_an_unresolvable_schema_part_is_reported_not_guessed(generator: ModuleTy
     snapshot = generator.GoSnapshot(generator.SourceTree.parse(str(root)))
     unresolved: list[str] = []
     generator.terraform_resource(snapshot, "huaweicloud", "huaweicloud_cce_node_pool", unresolved)
-    assert unresolved == ["huaweicloud/services/cce: tags: tags.TagsSchema()"]
+    assert unresolved == [
+        "huaweicloud/services/cce: tags: tags.TagsSchema()",
+        "huaweicloud/services/cce: labels: tags.TagsSchemaForceNew()",
+    ]
 
 
 def test_a_field_the_pinned_sdk_lacks_is_listed(generator: ModuleType, tmp_path: Path) -> None:
@@ -157,3 +167,12 @@ def test_a_field_the_pinned_sdk_lacks_is_listed(generator: ModuleType, tmp_path:
     mapped = generator.map_to_sdk(fields, generator.sdk_class("huaweicloud:Cce/nodePool:NodePool"), set())
     assert mapped.not_in_sdk == {"brand_new_field"}
     assert "brandNewField" not in mapped.properties
+
+
+def test_every_resource_type_the_modules_name_is_in_the_table(generator: ModuleType) -> None:
+    """Not only the reference stacks' types: every provider class the modules and the composition use."""
+    from inferfleet.diff.replacement import known_types
+
+    named = generator.module_types()
+    assert {"aws:autoscaling/group:Group", "kubernetes:apps/v1:Deployment", "pulumi:providers:kubernetes"} <= named
+    assert named - known_types() == set()

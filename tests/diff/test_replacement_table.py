@@ -114,6 +114,8 @@ def test_kubernetes_deployment_selector_forces_replacement_and_the_template_does
 def test_kubernetes_service_cluster_ip_and_config_map_data_force_replacement() -> None:
     assert "spec.clusterIP" in (forcing_properties("kubernetes:core/v1:Service") or set())
     assert {"data", "binaryData"} <= (forcing_properties("kubernetes:core/v1:ConfigMap") or set())
+    # Secrets too, with the provider's default (enableSecretMutable off).
+    assert {"data", "stringData", "type"} <= (forcing_properties("kubernetes:core/v1:Secret") or set())
     assert forcing_properties("kubernetes:core/v1:Namespace") == {"metadata.name", "metadata.namespace"}
 
 
