@@ -38,6 +38,8 @@ class Pricing:
     fixed_count: int | None = None
     count_from: str | None = None
     billing: tuple[str, ...] = ()
+    pool_only_with_partner: bool = False
+    """A launch template is a pool only when a scaling group launches it (an EKS node group's template is not)."""
 
 
 POOL_PRICING: dict[str, Pricing] = {
@@ -78,13 +80,26 @@ POOL_PRICING: dict[str, Pricing] = {
         billing=("capacityType",),
     ),
     "aws:ec2/instance:Instance": Pricing(flavor=("instanceType",), fixed_count=1),
+    "aws:ec2/launchTemplate:LaunchTemplate": Pricing(
+        flavor=("instanceType",),
+        count=("desiredCapacity", "minSize"),
+        count_from="aws:autoscaling/group:Group",
+        billing=("instanceMarketOptions.marketType",),
+        pool_only_with_partner=True,
+    ),
+    "tencentcloud:As/scalingConfig:ScalingConfig": Pricing(
+        flavor=("instanceTypes",),
+        count=("desiredCapacity", "minSize"),
+        count_from="tencentcloud:As/scalingGroup:ScalingGroup",
+        billing=("instanceChargeType",),
+    ),
 }
 
 BILLING_WORDS: dict[str, str] = {
     # Huawei chargingMode, Alibaba instanceChargeType/spotStrategy, Tencent instanceChargeType, AWS capacityType.
     "postPaid": "on-demand",
     "prePaid": "subscription",
-    "spot": "spot",
+    "spot": "spot",  # Huawei chargingMode, AWS launch template instanceMarketOptions.marketType
     "PostPaid": "on-demand",
     "PrePaid": "subscription",
     "NoSpot": "on-demand",
@@ -334,6 +349,10 @@ def plan_cost(plan: Plan, prices: PriceTable) -> PlanCost:
     lines: list[CostLine] = []
     for resource in resources:
         pricing = POOL_PRICING.get(resource["type"])
+        if pricing is not None and pricing.pool_only_with_partner:
+            assert pricing.count_from is not None
+            if _partner(resource, pricing.count_from, resources) is None:
+                continue
         if pricing is not None:
             flavor = _first(resource["inputs"], pricing.flavor)
             count, reason, basis = _count(resource, pricing, resources)

@@ -221,3 +221,25 @@ def test_every_reference_stack_has_a_known_cost_with_the_shipped_table() -> None
         cost = plan_cost(copy.deepcopy(planner.plan(name)), table)
         assert cost.lines, name
         assert cost.complete, (name, [line.unknown_reason for line in cost.unknown])
+
+
+def test_an_aws_scaling_group_counts_the_flavor_of_its_launch_template_and_a_node_group_template_is_no_pool(
+    prices: Any,
+) -> None:
+    template = _resource("aws:ec2/launchTemplate:LaunchTemplate", "a10g-launch-template", {"instanceType": "g5.xlarge"})
+    group = _resource(
+        "aws:autoscaling/group:Group",
+        "a10g-group",
+        {"desiredCapacity": 3, "minSize": 2, "maxSize": 6},
+        dependencies=(template["urn"],),
+    )
+    cost = plan_cost(_plan("prod-us-west", "aws", "us-west-2", [template, group]), prices)
+    assert cost.totals == {"USD": Decimal("3.018")}
+    assert cost.lines[0].count_basis == "desiredCapacity"
+    # An EKS node group's launch template (no scaling group launches it) is not priced a second time.
+    eks = aws_plan()
+    eks["resources"].append(
+        _resource("aws:ec2/launchTemplate:LaunchTemplate", "a10g-node-template", {"blockDeviceMappings": []})
+    )
+    assert plan_cost(eks, prices).totals == plan_cost(aws_plan(), prices).totals
+    assert plan_cost(eks, prices).complete
