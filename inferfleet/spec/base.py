@@ -16,7 +16,16 @@ import re
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 Env = Literal["prod", "staging", "dev"]
@@ -52,13 +61,20 @@ def _unicast(cidr: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
     return cidr
 
 
+def _text_form(value: Any) -> Any:
+    # Lax address parsing also takes integers and booleans (`cidr: true` would be 0.0.0.1/32).
+    if not isinstance(value, str | ipaddress.IPv4Network | ipaddress.IPv4Address):
+        raise ValueError(f"expected an address as text, e.g. 10.20.0.0/16, got {type(value).__name__}")
+    return value
+
+
 # Address types parse their text form (the spec is otherwise strict, and YAML has no address type).
-Cidr = Annotated[ipaddress.IPv4Network, Strict(False)]
-PrivateCidr = Annotated[ipaddress.IPv4Network, Strict(False), AfterValidator(_private)]
+Cidr = Annotated[ipaddress.IPv4Network, Strict(False), BeforeValidator(_text_form)]
+PrivateCidr = Annotated[ipaddress.IPv4Network, Strict(False), BeforeValidator(_text_form), AfterValidator(_private)]
 """A CIDR inside RFC 1918 space: a VPC, a subnet, a cluster's pod or service range."""
-UnicastCidr = Annotated[ipaddress.IPv4Network, Strict(False), AfterValidator(_unicast)]
+UnicastCidr = Annotated[ipaddress.IPv4Network, Strict(False), BeforeValidator(_text_form), AfterValidator(_unicast)]
 """A CIDR of unicast hosts, not the whole internet: peers, SSH sources, IDC ranges."""
-IpAddress = Annotated[ipaddress.IPv4Address, Strict(False)]
+IpAddress = Annotated[ipaddress.IPv4Address, Strict(False), BeforeValidator(_text_form)]
 
 STACK_NAME_MAX = 100
 """Longest stack name (Pulumi's limit); the stack file is `Pulumi.<name>.yaml`."""
