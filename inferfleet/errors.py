@@ -14,7 +14,9 @@ from enum import IntEnum
 ECHO_LIMIT = 80
 """Most characters of a user's value an error message repeats: a 1 MB value never makes a 1 MB message."""
 
-CREDENTIAL_NAME = re.compile(r"(?i)(secret|password|passwd|token|credential|private[_-]?key|access[_-]?key|api[_-]?key)")
+CREDENTIAL_NAME = re.compile(
+    r"(?i)(secret|password|passwd|token|credential|private[_-]?key|access[_-]?key|api[_-]?key)"
+)
 """Names of keys whose values are credentials: an error message never repeats such a value."""
 
 
