@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from inferfleet.errors import PolicyInputError
+from inferfleet.gate.policy_data import SAFE_LOADER
 
 SEVERITIES = ("critical", "high", "medium", "low")
 ENFORCEMENTS = ("mandatory", "advisory")
@@ -71,7 +72,7 @@ def _metadata_blocks(lines: list[str]) -> list[tuple[int, dict[str, Any], int]]:
         while index < len(lines) and lines[index].startswith("#"):
             body.append(lines[index][2:] if lines[index].startswith("# ") else lines[index][1:])
             index += 1
-        parsed = yaml.safe_load("\n".join(body)) or {}
+        parsed = yaml.load("\n".join(body), Loader=SAFE_LOADER) or {}  # libyaml: one parse per rule, every gate
         blocks.append((start + 1, parsed if isinstance(parsed, dict) else {}, index + 1))
     return blocks
 
