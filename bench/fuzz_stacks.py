@@ -58,6 +58,7 @@ sys.path.insert(0, str(REPO / "tests"))  # the host-file readers the property te
 
 FLEET = "inference-fleet:fleet"
 PLANTED = "PLANTEDSECRET-7f3a9c2e41d8b6"
+SECRET_PLACEHOLDER = "(sensitive value)"
 """The secret value planted in every case; it must appear in no output."""
 CASE_NAME = "fuzz-case"
 HANG_SECONDS = 10
@@ -173,8 +174,8 @@ def reference_configs() -> dict[str, dict[str, Any]]:
 def plant(config: dict[str, Any], *, service_secret: bool = False) -> dict[str, Any]:
     """The secret in stack config (a `secure:` value), and as the value of a service secret.
 
-    A VM pool's user data holding a secret is masked whole in the plan, so a render shows nothing to
-    check for injections: half of the reference variants (`service_secret`) carry the secret there.
+    A VM pool's user data holding a secret is masked in the plan and shown by its pool with the
+    secret as a placeholder: half of the reference variants (`service_secret`) carry the secret there.
     """
     config = copy.deepcopy(config)
     config["inference-fleet:fuzz-token"] = {"secure": PLANTED}
@@ -446,6 +447,8 @@ def structure(path: str, text: str) -> Any:
     """What a rendered file means, as a comparable shape (raises on a file that does not parse)."""
     from hostfile_syntax import check_shell, parse_environment_file, parse_unit
 
+    if text == SECRET_PLACEHOLDER:
+        return ("secret", None)  # a secrets file: the plan shows only the placeholder
     if path.endswith(".service"):
         return ("unit", parse_unit(text).keys())
     if path.endswith(".env") or "/environment" in path:
@@ -503,10 +506,13 @@ class Runner:
         self.baseline: dict[str, dict[str, Any]] = {}
 
     def reference_shapes(self, like: str) -> dict[str, Any]:
+        """The rendered shapes of a reference stack; `<stack>:secret` is its variant with a service secret."""
         if like not in self.baseline:
             from inferfleet.plan import Planner
 
-            (self.stacks / f"Pulumi.{CASE_NAME}.yaml").write_text(dump(plant(reference_configs()[like])))
+            stack, _, variant = like.partition(":")
+            config = plant(reference_configs()[stack], service_secret=variant == "secret")
+            (self.stacks / f"Pulumi.{CASE_NAME}.yaml").write_text(dump(config))
             self.baseline[like] = rendered_shapes(Planner(self.stacks).plan(CASE_NAME))
         return self.baseline[like]
 
@@ -569,10 +575,11 @@ def _benign(part: str, meaning: Any, expected: Any) -> bool:
 
 
 def like_of(case: Case) -> str | None:
-    if case.label.split(":")[1:2] == ["secret"]:
-        return None  # the user data is masked: nothing to compare
+    """The reference (stack, and `:secret` for its variant with a service secret) a case mutates."""
     head = case.label.split(":", 1)[0].split("<-", 1)[0]
-    return head if (STACKS / f"Pulumi.{head}.yaml").exists() else None
+    if not (STACKS / f"Pulumi.{head}.yaml").exists():
+        return None
+    return f"{head}:secret" if case.label.split(":")[1:2] == ["secret"] else head
 
 
 def subprocess_exit(case: Case, stacks: Path) -> int:

@@ -41,7 +41,7 @@ _POLICY_KEYS = (
 
 
 def policy_input(plan: Mapping[str, Any]) -> dict[str, Any]:
-    """What OPA sees: the plan without outputs (policies judge inputs; outputs are only bulk), and
+    """What OPA sees: the plan without custom resources' outputs (policies judge inputs), and
     each resource's options without the ones left at their defaults (false, empty): policies read
     them with object.get(r, ["options", key], default). Both keep 10,000-resource inputs small."""
     resources = []
@@ -50,6 +50,10 @@ def policy_input(plan: Mapping[str, Any]) -> dict[str, Any]:
         slim["options"] = {key: value for key, value in resource["options"].items() if value}
         if resource.get("old_inputs") is not None:
             slim["old_inputs"] = resource["old_inputs"]
+        if not resource["custom"] and resource.get("outputs"):
+            # Components are few; their outputs carry what policies cannot read from masked inputs
+            # (a GPU pool's user data with its secrets as placeholders).
+            slim["outputs"] = resource["outputs"]
         resources.append(slim)
     document = {
         "format": plan["format"],

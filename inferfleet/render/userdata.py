@@ -24,6 +24,7 @@ USER_DATA_KEYS = frozenset(
 )
 """Input names (camelCase, as in the plan) that hold user data or a node bootstrap script."""
 _TEXT_STARTS = ("#", "Content-Type:", "MIME-Version:")
+POOL_TYPE = "inferfleet:gpu_instance:GpuPool"
 
 
 def user_data_files(plan: Plan) -> dict[str, str]:
@@ -36,14 +37,30 @@ def user_data_files(plan: Plan) -> dict[str, str]:
     if not isinstance(resources, list):
         raise PlanInputError("plan", "resources", "expected a list of resources")
     files: dict[str, str] = {}
+    shown = _shown_by_pools(resources)
     for index, resource in enumerate(resources):
         if not isinstance(resource, dict) or not isinstance(resource.get("inputs", {}), dict):
             raise PlanInputError("plan", f"resources[{index}]", "expected a resource with an `inputs` mapping")
         name = str(resource.get("name", f"resource-{index}"))
+        parent = resource.get("parent")
+        pool_text = shown.get(parent) if isinstance(parent, str) else None
         for path, value in _user_data_fields(resource.get("inputs", {}), ""):
-            for suffix, text in _files_of(value):
+            # Masked user data: the pool's own text, its secrets as placeholders.
+            readable = pool_text if value == SECRET and pool_text is not None else value
+            for suffix, text in _files_of(readable):
                 files[_unique(files, f"{name}.{path}{suffix}")] = text
     return files
+
+
+def _shown_by_pools(resources: list[Any]) -> dict[str, str]:
+    """GPU pool URN -> the user data it published for review (secret values as placeholders)."""
+    return {
+        resource["urn"]: text
+        for resource in resources
+        if isinstance(resource, dict)
+        and resource.get("type") == POOL_TYPE
+        and isinstance(text := (resource.get("outputs") or {}).get("user_data"), str)
+    }
 
 
 def _user_data_fields(node: Any, path: str) -> Iterator[tuple[str, str]]:

@@ -240,3 +240,23 @@ def test_a_secret_must_be_encrypted_stack_config(
     assert "fleet.services[0].secrets.HF_TOKEN" in captured.err
     assert expectation in captured.err
     assert "hf_PLAINtokenVALUE" not in captured.out + captured.err
+
+
+@pytest.mark.slow
+def test_a_vm_boot_script_with_a_secret_is_still_reviewed_and_gated(
+    capsys: pytest.CaptureFixture[str], write_stack: WriteStack, tmp_path: Path, opa_url: str
+) -> None:
+    """The pool publishes its user data with the secret as a placeholder: render shows the boot
+    script and the gate reads it (the image digest rule decides on it, nothing is left unread)."""
+    folder = write_stack("dev-x", _with_secret("staging-cn-south"))
+    plan_file = tmp_path / "plan.json"
+    assert main(["plan", "-s", "dev-x", "--stacks-dir", str(folder), "--out", str(plan_file)]) == 0
+    assert main(["render", "-s", "dev-x", "--stacks-dir", str(folder), "-o", str(tmp_path / "r")]) == 0
+    rendered = _all_text(tmp_path / "r" / "dev-x" / "cloud-init")
+    assert "/etc/inferfleet/autoglm.secrets.env" in rendered
+    assert "the plan does not show this user data" not in rendered
+    assert SECRET in rendered
+    assert CIPHERTEXT not in rendered
+    capsys.readouterr()
+    assert main(["gate", str(plan_file), "--opa-url", opa_url, "--stacks-dir", str(folder), "--json"]) == 0
+    assert "IF-VM-002" not in capsys.readouterr().out

@@ -177,6 +177,14 @@ def ingress(weight: str, old_weight: str | None = None) -> dict[str, Any]:
     return resource("kubernetes:networking.k8s.io/v1:Ingress", "autoglm-canary", inputs(weight), **extra)
 
 
+def _vm_with_secrets(shown: str) -> list[dict[str, Any]]:
+    """A VM whose user data holds a service secret (masked in the plan) under the pool that shows it."""
+    pool = resource("inferfleet:gpu_instance:GpuPool", "ascend", {}, outputs={"user_data": shown})
+    vm = ecs(userData="(sensitive value)")
+    vm["parent"] = pool["urn"]
+    return [pool, vm]
+
+
 def _untagged() -> dict[str, Any]:
     bare = vpc()
     bare["inputs"]["tags"] = {k: v for k, v in TAGS.items() if k != "team"}
@@ -230,6 +238,11 @@ ALLOWED: dict[str, dict[str, Case]] = {
     "workloads": {
         "hardened_service": ([deployment(), pdb()], {}, set()),
         "vm_unit_pulls_digest": ([ecs(userData=f"{TUNED}runcmd:\n  - docker pull {DIGEST}\n")], {}, set()),
+        "vm_secret_boot_script_shown_by_pool": (
+            _vm_with_secrets(f"{TUNED}runcmd:\n  - docker pull {DIGEST}\n"),
+            {},
+            set(),
+        ),
     },
     "availability": {"two_replicas_with_pdb": ([deployment(), pdb()], {}, set())},
     "canary": {"next_stage": ([ingress("20", old_weight="5")], {}, set())},
@@ -304,6 +317,12 @@ DENIED: dict[str, dict[str, Case]] = {
             {"IF-K8S-002", "IF-K8S-003", "IF-K8S-004"},
         ),
         "vm_unit_pulls_tag": ([ecs(userData=f"{TUNED}runcmd:\n  - docker pull autoglm:2.1\n")], {}, {"IF-VM-001"}),
+        "vm_masked_boot_script": ([ecs(userData="(sensitive value)")], {}, {"IF-VM-002", "IF-HOST-001"}),
+        "vm_secret_boot_script_pulls_tag": (
+            _vm_with_secrets(f"{TUNED}runcmd:\n  - docker pull autoglm:2.1\n"),
+            {},
+            {"IF-VM-001"},
+        ),
     },
     "availability": {
         "single_replica_no_pdb": ([deployment(replicas=1), pdb(namespace="other")], {}, {"IF-K8S-007", "IF-K8S-008"}),

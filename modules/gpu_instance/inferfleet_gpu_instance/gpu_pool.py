@@ -63,13 +63,16 @@ class GpuPoolOutputs:
     )
     tuning_profile: str = field(metadata=doc("Host tuning profile applied by the user data."))
     tuning_hash: str = field(metadata=doc("Hash of the tuning values, as recorded in the marker file on the host."))
+    user_data: str = field(
+        metadata=doc(
+            "The user data as the host sees it (decoded cloud-config, script or MIME), secret values shown as "
+            "`(sensitive value)`: what reviews and policies read when the user data itself is a secret."
+        )
+    )
 
 
 class GpuPool(pulumi.ComponentResource, GpuPoolOutputs):
     """`inferfleet:gpu_instance:GpuPool`: standalone instances, a scaling group or a managed node pool."""
-
-    user_data: str
-    """The user data as the host sees it (decoded): cloud-config, script or MIME; an attribute, not an output."""
 
     def __init__(
         self,

@@ -132,10 +132,29 @@ accelerators_per_node(r) := max({n |
 
 user_data(r) := strings_at(r.inputs, object.get(compute_spec(r), "user_data", []))
 
-# User-data as written and, when it is base64 (as most clouds want it), decoded.
+# User-data as written and, when it is base64 (as most clouds want it), decoded. Where the plan masks
+# it (it holds a secret), the text the owning GPU pool published, with the secrets as placeholders.
 user_data_texts(r) := {t |
 	some s in user_data(r)
+	not unreadable(s)
 	some t in {s, _decoded(s)}
+} | shown_user_data(r)
+
+shown_user_data(r) := {t |
+	some s in user_data(r)
+	unreadable(s)
+	some pool in by_type["inferfleet:gpu_instance:GpuPool"]
+	pool.urn == r.parent
+	t := pool.outputs.user_data
+	is_string(t)
+}
+
+# Compute resources whose user data the plan masks and no pool shows: the gate cannot read their boot script.
+unreadable_user_data contains r if {
+	some r in of_types(data.lib.compute_types)
+	some s in user_data(r)
+	unreadable(s)
+	count(shown_user_data(r)) == 0
 }
 
 _decoded(text) := base64.decode(text) if regex.match(`^[A-Za-z0-9+/\r\n]+=*$`, text)

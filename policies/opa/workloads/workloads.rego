@@ -157,6 +157,26 @@ deny contains v if {
 }
 
 # METADATA
+# title: VM boot scripts readable
+# description: >-
+#   A GPU VM's user data that the plan masks (unknown until apply, or a secret) and that no GPU pool
+#   publishes with its secrets as placeholders cannot be checked: the gate does not pass what it cannot read.
+# custom:
+#   id: IF-VM-002
+#   severity: high
+#   enforcement: mandatory
+#   remediation: >-
+#     Create the VM through the gpu_instance module (its pool publishes the readable user data), or waive
+#     this resource with the reason the boot script is trusted.
+#   version: 1.0.0
+deny contains v if {
+	some r in lib.unreadable_user_data
+	v := lib.violation_with(rego.metadata.rule(), r.urn, sprintf("%s %s: its boot script cannot be read", [r.type, r.name]), {
+		"reason": "user data masked in the plan",
+	})
+}
+
+# METADATA
 # title: No privileged containers
 # description: No container, init container or ephemeral container runs privileged.
 # custom:

@@ -99,6 +99,34 @@ test_deny_vm_unit_pulling_a_tag if {
 	]} with input as plan([vm(script)])
 }
 
+masked_vm := json.patch(vm(""), [
+	{"op": "replace", "path": "/inputs/userData", "value": "(sensitive value)"},
+	{"op": "add", "path": "/parent", "value": "u:pool"},
+])
+
+pool(shown) := {"urn": "u:pool", "type": "inferfleet:gpu_instance:GpuPool", "name": "pool", "inputs": {}, "outputs": {
+	"user_data": shown,
+}}
+
+test_deny_vm_whose_masked_boot_script_no_pool_shows if {
+	found(workloads.deny) == {[
+		"IF-VM-002",
+		"VM boot scripts readable: huaweicloud:Ecs/instance:Instance vm: its boot script cannot be read",
+	]} with input as plan([masked_vm])
+}
+
+test_allow_vm_whose_pool_shows_the_boot_script_pinned_by_digest if {
+	shown := concat("", ["ExecStartPre=/usr/bin/docker pull ", digest, "\nSECRET=(sensitive value)\n"])
+	workloads.deny == set() with input as plan([masked_vm, pool(shown)])
+}
+
+test_deny_tag_in_the_boot_script_a_pool_shows if {
+	found(workloads.deny) == {[
+		"IF-VM-001",
+		"VM images pinned by digest: huaweicloud:Ecs/instance:Instance vm pulls image \"repo/server:2.1\"",
+	]} with input as plan([masked_vm, pool("ExecStartPre=/usr/bin/docker pull repo/server:2.1\n")])
+}
+
 # Pod privilege, for every workload kind (the pod spec sits at a different path in each).
 pod(type, spec) := {"urn": sprintf("u:%s", [type]), "type": type, "name": "w", "inputs": _at(type, spec)}
 
