@@ -57,6 +57,14 @@ def _print_api(api: ModuleApi) -> None:
         for output in outputs:
             table.add_row(markup(output.name), markup(output.type))
         console.err.print(table)
+    if api.functions:
+        table = Table("function / class", "parameters", title="functions and classes", title_justify="left")
+        for name, parameters in api.functions.items():
+            shown = ", ".join(
+                f"{p.name}: {p.type}" + (f" = {p.default}" if p.default is not None else "") for p in parameters
+            )
+            table.add_row(markup(name), markup(shown))
+        console.err.print(table)
     for deprecation in api.deprecations:
         use = f"; use {deprecation.use}" if deprecation.use else ""
         console.err.print(

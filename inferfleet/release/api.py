@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import tomllib
 from dataclasses import asdict, dataclass
+from dataclasses import field as dataclass_field
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ from typing import Any
 from inferfleet.errors import InputError
 
 MODULES_DIR = "modules"
+LIBRARIES_DIR = "lib"
+"""Shared libraries the modules depend on (inferfleet-hostfiles): released by the same rules."""
 DISTRIBUTION_PREFIX = "inferfleet-"
 
 
@@ -58,12 +61,22 @@ class Deprecation:
 
 
 @dataclass(frozen=True)
+class Parameter:
+    name: str
+    kind: str
+    type: str
+    default: str | None
+
+
+@dataclass(frozen=True)
 class ModuleApi:
     distribution: str
     version: str
     args: dict[str, tuple[Field, ...]]
     components: dict[str, tuple[Output, ...]]
     deprecations: tuple[Deprecation, ...]
+    functions: dict[str, tuple[Parameter, ...]] = dataclass_field(default_factory=dict)
+    """Every exported function with its parameters (a library's whole API; a module's helpers)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -74,6 +87,7 @@ class ModuleApi:
                 name: {"outputs": [asdict(output) for output in outputs]} for name, outputs in self.components.items()
             },
             "deprecations": [asdict(deprecation) for deprecation in self.deprecations],
+            "functions": {name: [asdict(p) for p in parameters] for name, parameters in self.functions.items()},
         }
 
 
@@ -84,8 +98,10 @@ class ApiChange:
 
 
 def module_folders(root: Path) -> dict[str, Path]:
-    """Module folders by distribution name (`inferfleet-vpc` -> modules/vpc)."""
-    folders = sorted(path.parent for path in (root / MODULES_DIR).glob("*/pyproject.toml"))
+    """Module and shared-library folders by distribution name (`inferfleet-vpc` -> modules/vpc)."""
+    folders = sorted(
+        path.parent for top in (MODULES_DIR, LIBRARIES_DIR) for path in (root / top).glob("*/pyproject.toml")
+    )
     return {distribution_of(folder): folder for folder in folders}
 
 
@@ -100,7 +116,9 @@ def resolve_module(root: Path, name: str) -> tuple[str, Path]:
     wanted = wanted.replace("_", "-")
     if wanted not in folders:
         known = ", ".join(sorted(folders)) or "none"
-        raise InputError(f"module {name[:80]!r}: no such module in {root / MODULES_DIR} (known: {known})")
+        raise InputError(
+            f"module {name[:80]!r}: no such module in {root / MODULES_DIR} or {root / LIBRARIES_DIR} (known: {known})"
+        )
     return wanted, folders[wanted]
 
 
@@ -135,6 +153,7 @@ def read_api(package_root: Path, *, distribution: str, version: str) -> ModuleAp
     args: dict[str, tuple[Field, ...]] = {}
     components: dict[str, tuple[Output, ...]] = {}
     deprecations: list[Deprecation] = []
+    constructors: dict[str, tuple[Parameter, ...]] = {}
     for cls in sorted(classes, key=lambda c: (c.filepath.name if isinstance(c.filepath, Path) else "", c.lineno or 0)):
         if "dataclass" in cls.labels and cls.name.endswith("Args"):
             args[cls.name] = _fields(cls)
@@ -148,12 +167,17 @@ def read_api(package_root: Path, *, distribution: str, version: str) -> ModuleAp
                 ]
                 deprecations += _deprecations(base, cls.name, "output")
             components[cls.name] = tuple(outputs)
+        elif (init := cls.members.get("__init__")) is not None:
+            # Any other exported class (a library's value types): its constructor is its API.
+            constructors[cls.name] = tuple(p for p in _parameters(init) if p.name != "self")
+    functions = {function.name: _parameters(function) for function in _functions(package) if function.name in exported}
     return ModuleApi(
         distribution=distribution,
         version=version,
         args=args,
         components=dict(sorted(components.items())),
         deprecations=tuple(deprecations),
+        functions=dict(sorted((functions | constructors).items())),
     )
 
 
@@ -172,6 +196,30 @@ def _classes(module: Any) -> list[Any]:
         elif member.is_module:
             found += _classes(member)
     return found
+
+
+def _functions(module: Any) -> list[Any]:
+    found = []
+    for member in module.members.values():
+        if member.is_alias:
+            continue
+        if member.is_function:
+            found.append(member)
+        elif member.is_module:
+            found += _functions(member)
+    return found
+
+
+def _parameters(function: Any) -> tuple[Parameter, ...]:
+    return tuple(
+        Parameter(
+            name=parameter.name,
+            kind=str(parameter.kind.value),
+            type=_text(parameter.annotation),
+            default=None if parameter.default is None else _text(parameter.default),
+        )
+        for parameter in function.parameters
+    )
 
 
 def _resolved_bases(cls: Any, package: Any) -> list[Any]:
@@ -255,6 +303,7 @@ def compare(old: ModuleApi, new: ModuleApi) -> list[ApiChange]:
     changes: list[ApiChange] = []
     changes += _compare_args(old, new)
     changes += _compare_components(old, new)
+    changes += _compare_functions(old, new)
     old_marks = {d.where for d in old.deprecations}
     changes += [
         ApiChange(Bump.MINOR, f"deprecated {d.kind} {d.where} (removed in {d.removed_in}{_use(d.use)})")
@@ -262,6 +311,37 @@ def compare(old: ModuleApi, new: ModuleApi) -> list[ApiChange]:
         if d.where not in old_marks
     ]
     return sorted(changes, key=lambda change: (-change.bump, change.text))
+
+
+def _compare_functions(old: ModuleApi, new: ModuleApi) -> list[ApiChange]:
+    """Removed function, or a parameter removed, retyped, reordered, made required or given another
+    default → major; an added function or an added optional parameter → minor."""
+    changes = [
+        ApiChange(Bump.MAJOR, f"removed function {name}")
+        for name in sorted(old.functions.keys() - new.functions.keys())
+    ]
+    changes += [
+        ApiChange(Bump.MINOR, f"added function {name}") for name in sorted(new.functions.keys() - old.functions.keys())
+    ]
+    for name in sorted(old.functions.keys() & new.functions.keys()):
+        before, after = old.functions[name], new.functions[name]
+        kept = [parameter.name for parameter in after if parameter.name in {p.name for p in before}]
+        if [p.name for p in before if p.name in kept] != kept:
+            changes.append(ApiChange(Bump.MAJOR, f"changed function {name}: parameters reordered"))
+        after_by_name = {parameter.name: parameter for parameter in after}
+        for parameter in before:
+            now = after_by_name.get(parameter.name)
+            if now is None:
+                changes.append(ApiChange(Bump.MAJOR, f"changed function {name}: removed parameter {parameter.name}"))
+            elif now != parameter:
+                changes.append(
+                    ApiChange(Bump.MAJOR, f"changed function {name}: parameter {parameter.name} {parameter} -> {now}")
+                )
+        for parameter in after:
+            if parameter.name not in {p.name for p in before}:
+                bump = Bump.MAJOR if parameter.default is None and "variadic" not in parameter.kind else Bump.MINOR
+                changes.append(ApiChange(bump, f"changed function {name}: added parameter {parameter.name}"))
+    return changes
 
 
 def _use(use: str) -> str:

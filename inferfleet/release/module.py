@@ -78,7 +78,8 @@ class ReleasePlan:
 
 
 def tag_prefix(folder: Path) -> str:
-    return f"modules/{folder.name}/v"
+    """`modules/<folder>/v` for a module, `lib/<folder>/v` for a shared library."""
+    return f"{folder.parent.name}/{folder.name}/v"
 
 
 def released_versions(repo: Repository, folder: Path) -> list[semver.Version]:
@@ -163,7 +164,7 @@ _SECTIONS = (
     ("Removed", ("removed ",)),
     ("Added", ("added ",)),
     ("Deprecated", ("deprecated ",)),
-    ("Changed", ("input ", "output ")),
+    ("Changed", ("input ", "output ", "changed ")),
 )
 
 

@@ -369,3 +369,73 @@ def test_used_by_lists_the_stacks_of_a_module(capsys: pytest.CaptureFixture[str]
     assert json.loads(capsys.readouterr().out) == []
     assert main(["modules", "used-by", "vpc", "--version", "not a spec"]) == 2
     assert "not a version specifier" in capsys.readouterr().err
+
+
+def _release_named(clone: Path, name: str, registry: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    capsys.readouterr()
+    code = main(["module", "release", name, "--root", str(clone), "--registry", registry, "--json"])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def test_the_shared_library_is_released_and_a_module_installs_with_it_from_the_index(
+    registry: str, clone: Path, tmp_path: Path, credentials: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """inferfleet-hostfiles is released like a module (tag lib/hostfiles/vX.Y.Z) and the module's
+    requirement on it is satisfied from the index. Honest limit: the index holds only our
+    distributions, so third-party requirements (pulumi, the provider SDKs) are not installed from it;
+    the module and the library are installed without dependency resolution, the library by the exact
+    requirement the module's wheel declares."""
+    code, said = _release_named(clone, "hostfiles", registry, capsys)
+    assert code == 0, said
+    assert "lib/hostfiles/v0.1.0" in _git(clone, "tag", "--list", "lib/*")
+    code, said = _release_named(clone, "gpu_instance", registry, capsys)
+    assert code == 0, said
+
+    venv = _venv(tmp_path)
+    installed = _pip(venv, "install", "--no-deps", "--index-url", _index(registry), "inferfleet-gpu-instance")
+    assert installed.returncode == 0, installed.stderr
+    site = next((venv / "lib").glob("python3.*/site-packages"))
+    (metadata,) = site.glob("inferfleet_gpu_instance-*.dist-info/METADATA")
+    (requirement,) = [
+        line.removeprefix("Requires-Dist: ").strip()
+        for line in metadata.read_text().splitlines()
+        if line.startswith("Requires-Dist: inferfleet-hostfiles")
+    ]
+    resolved = _pip(venv, "install", "--no-deps", "--index-url", _index(registry), requirement)
+    assert resolved.returncode == 0, resolved.stderr
+    this_site = next(Path(p) for p in sys.path if p.endswith("site-packages") and (Path(p) / "pulumi").is_dir())
+    # Third-party packages from this environment, after the venv's own site-packages.
+    (site / "zz_third_party.pth").write_text(f"{this_site}\n")
+    script = "import json, inferfleet_gpu_instance, inferfleet_hostfiles\n" + (
+        "print(json.dumps([inferfleet_gpu_instance.__file__, inferfleet_hostfiles.__file__]))"
+    )
+    ran = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", script],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+    )
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    module_file, library_file = json.loads(ran.stdout.strip().splitlines()[-1])
+    assert module_file.startswith(str(site))
+    assert library_file.startswith(str(site))  # the library came from the index, not the workspace
+
+
+def test_a_breaking_change_to_the_shared_library_refuses_a_minor_release(
+    clone: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _git(clone, "tag", "--annotate", "--message", "released", "lib/hostfiles/v0.1.0")  # the last release
+    package = "lib/hostfiles/inferfleet_hostfiles/__init__.py"
+    _edit(clone, package, '    "plain_value",\n', "")
+    pyproject = clone / "lib/hostfiles/pyproject.toml"
+    pyproject.write_text(re.sub(r'(?m)^version = "[^"]+"', 'version = "0.2.0"', pyproject.read_text()))
+    _commit(clone, "hostfiles: plain_value is private now")
+    capsys.readouterr()
+    code = main(["module", "release", "hostfiles", "--root", str(clone), "--dry-run"])
+    error = capsys.readouterr().err
+    assert code == 2
+    assert "removed function plain_value" in error
+    assert "major" in error
