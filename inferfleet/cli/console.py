@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from inferfleet.errors import EngineError, InputError
+from inferfleet.text import visible
 
 err = Console(stderr=True, highlight=False, emoji=False)
 if not err.is_terminal:
@@ -27,12 +28,8 @@ out = Console(highlight=False, soft_wrap=True, emoji=False)
 
 
 def plain(value: object) -> str:
-    """`value` as terminal text: every unprintable character (C0/C1 controls, ESC, DEL, line and
-    paragraph separators, bidirectional overrides, lone surrogates) written as a Python escape."""
-    text = str(value)
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+    """`value` as terminal text: every unprintable character written as an escape (see `visible`)."""
+    return visible(value)
 
 
 def markup(value: object) -> str:

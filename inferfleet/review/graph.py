@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 import subprocess
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
 from inferfleet.errors import EngineError
 from inferfleet.review.topology import Link, Pool, Service, Status, Topology
+from inferfleet.text import visible
 
 MAX_PER_KIND = 40
 """Elements of one kind drawn at most; the rest become one '+N more' node (GitHub draws ≤ 500 edges)."""
@@ -33,13 +33,6 @@ STATUS_STYLE: Mapping[Status, tuple[str, str, str]] = {
 T = TypeVar("T")
 
 _MERMAID_SAFE = re.compile(r"[A-Za-z0-9 .,:/_()+=\-·×]")
-
-
-def visible(text: str) -> str:
-    """Plain text with control and line-separator characters shown as `\\uXXXX`: one label line stays one line."""
-    return "".join(
-        f"\\u{ord(char):04x}" if unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"} else char for char in text
-    )
 
 
 @dataclass(frozen=True)

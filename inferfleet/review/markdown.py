@@ -13,21 +13,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from inferfleet.text import visible
+
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:])")
 _HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 
 
-_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
-
-
-def _visible(value: str) -> str:
-    """Control, format and line-separator characters as `\\uXXXX`: one value stays on one line."""
-    return _INVISIBLE.sub(lambda found: f"\\u{ord(found[0]):04x}", value)
-
-
 def text(value: object) -> str:
     """Inert Markdown text for a value: no markup, no HTML, no line break, no @mention or #reference."""
-    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", _visible(str(value)).translate(_HTML))
+    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", visible(value).translate(_HTML))
     # A zero-width space after @ and # keeps the value readable but pings nobody and links no issue.
     return escaped.replace("@", "@&#8203;").replace("\\#", "\\#&#8203;")
 

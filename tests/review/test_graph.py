@@ -12,8 +12,9 @@ from stackfiles import STACKS
 
 from inferfleet.cli.app import main
 from inferfleet.plan import Planner, dumps
-from inferfleet.review.graph import MAX_PER_KIND, mermaid_text, picture, render_dot, to_dot, to_mermaid, visible
+from inferfleet.review.graph import MAX_PER_KIND, mermaid_text, picture, render_dot, to_dot, to_mermaid
 from inferfleet.review.topology import Link, Pool, Service, Status, Subnet, Topology, compare, merged, topology
+from inferfleet.text import visible
 
 NODE_LINE = re.compile(r'^\s+(?P<id>[a-z_0-9]+)(?:\["(?P<box>[^"]*)"\]|\(\["(?P<stadium>[^"]*)"\]\))$')
 EDGE_LINE = re.compile(r'^\s+(?P<a>[a-z_0-9]+) (?:---\|"(?P<label>[^"]*)"\||---|-->) (?P<b>[a-z_0-9]+)$')
