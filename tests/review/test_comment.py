@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -207,3 +208,23 @@ def test_when_replacements_alone_do_not_fit_the_rest_is_counted() -> None:
 
 def test_no_affected_stack_is_said() -> None:
     assert "No stack is affected" in render(Review(head=HEAD, stacks=()))
+
+
+def test_diff_markdown_writes_the_comment_and_refuses_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from stackfiles import STACKS
+
+    from inferfleet.cli.app import main
+    from inferfleet.plan import Planner, dumps
+
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(dumps(Planner(STACKS).plan("staging-cn-south")))
+    common = ["diff", "--base-plan", str(plan_file), "--head-plan", str(plan_file), "--no-gate"]
+    assert main([*common, "--markdown", str(tmp_path / "comment.md")]) == 0
+    text = (tmp_path / "comment.md").read_text()
+    assert read_marker(text) is not None
+    assert "| staging\\-cn\\-south | 0 | 0 | 0 | 0 |" in text
+    capsys.readouterr()
+    assert main([*common, "--markdown", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
