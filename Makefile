@@ -34,9 +34,11 @@ $(VENV)/.installed: pyproject.toml $(wildcard modules/*/pyproject.toml) $(foreac
 	touch $@
 
 # OPA is built from the Go module proxy: no binary download is reachable here, the toolchain is.
+# Static (CGO_ENABLED=0), like OPA's own "static" release: no dynamic loader or libc start-up that can
+# die before Go's runtime reports anything (seen as a silent SIGSEGV at start under load).
 $(OPA):
 	mkdir -p $(TOOLS)
-	GOBIN=$(abspath $(TOOLS)) GOFLAGS=-mod=mod go install github.com/open-policy-agent/opa@$(OPA_VERSION)
+	CGO_ENABLED=0 GOBIN=$(abspath $(TOOLS)) GOFLAGS=-mod=mod go install github.com/open-policy-agent/opa@$(OPA_VERSION)
 	$(OPA) version
 
 # actionlint checks the GitHub workflows (tests/ci); built from the Go module proxy like OPA.

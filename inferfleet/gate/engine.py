@@ -11,17 +11,16 @@ becomes an EngineError: the gate never passes a plan it could not decide.
 from __future__ import annotations
 
 import contextlib
-import ctypes
+import functools
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
@@ -95,29 +94,37 @@ def find_opa(explicit: str | None = None) -> Path:
     )
 
 
-PR_SET_PDEATHSIG = 1
-"""prctl(2) option: the signal the kernel sends a process when the thread that started it exits."""
-
-
-def _dies_with_parent() -> Callable[[], None] | None:
-    """What OPA's child process runs before `exec` so that it never outlives the gate.
+def _dies_with_parent() -> list[str]:
+    """The command prefix that makes OPA's process never outlive the gate.
 
     A gate that is stopped normally or by a signal it can catch (SIGINT, SIGTERM, SIGHUP) stops OPA
     itself (OpaServer.stop, through the engine's context manager). This covers the rest, a gate
-    killed outright (SIGKILL, a crash): Linux sends OPA SIGTERM when its parent dies. Elsewhere,
-    None (no such kernel feature).
+    killed outright (SIGKILL, a crash): util-linux `setpriv --pdeathsig` asks Linux to send OPA
+    SIGTERM when the thread that started it ends, and then runs OPA in its own place (same pid).
+
+    Not a `preexec_fn`: Python code between fork and exec in a process with other threads (the
+    CrossGuard pack serves gRPC from a thread pool) can crash or deadlock the child, which showed as
+    "OPA exited with status -11, no output" under load. Without setpriv (not Linux, or an older
+    util-linux), OPA is stopped only by the gate itself.
     """
     if not sys.platform.startswith("linux"):
-        return None
-    libc = ctypes.CDLL(None, use_errno=True)
-    parent = os.getpid()
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None or not _supports_pdeathsig(setpriv):
+        return []
+    return [setpriv, "--pdeathsig", "TERM", "--"]
 
-    def arm() -> None:
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-        if os.getppid() != parent:  # the gate died before the request took effect
-            os._exit(1)
 
-    return arm
+@functools.cache
+def _supports_pdeathsig(setpriv: str) -> bool:
+    """Whether this setpriv knows --pdeathsig (util-linux 2.33 and later)."""
+    try:
+        probe = subprocess.run(
+            [setpriv, "--pdeathsig", "TERM", "--", "true"], capture_output=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return probe.returncode == 0
 
 
 def free_loopback_port() -> int:
@@ -172,6 +179,7 @@ class OpaServer:
         # Lives as long as the process (closed in stop()), so OPA's errors can be quoted when it fails.
         self._log = tempfile.TemporaryFile()  # noqa: SIM115
         command = [
+            *_dies_with_parent(),
             str(self.binary),
             "run",
             "--server",
@@ -191,7 +199,6 @@ class OpaServer:
                 stdout=self._log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                preexec_fn=_dies_with_parent(),  # noqa: PLW1509 (only prctl and getppid run in the child)
             )
         except OSError as exc:
             raise EngineError(f"could not run OPA ({self.binary}): {exc}", hint=_BOOTSTRAP_HINT) from exc

@@ -235,3 +235,38 @@ def test_opa_killed_while_deciding_is_an_engine_error() -> None:
     assert len(outcome) == 1
     assert isinstance(outcome[0], EngineError)
     assert "lost OPA" in str(outcome[0])
+
+
+def test_opa_starts_from_a_process_busy_in_many_threads() -> None:
+    """The CrossGuard pack starts OPA from a gRPC worker thread while other threads run: the child must
+    run no Python between fork and exec (a preexec_fn there crashed it with SIGSEGV under load)."""
+    stop = threading.Event()
+
+    def churn() -> None:
+        while not stop.is_set():
+            json.loads(json.dumps([{"k": "v" * 64}] * 256))
+
+    churners = [threading.Thread(target=churn) for _ in range(4)]
+    failures: list[BaseException] = []
+
+    def start_and_query() -> None:
+        try:
+            with OpaEngine.start() as engine:
+                engine.evaluate(fixture_plan("workloads/allowed_hardened_service.json"))
+        except BaseException as exc:  # reported by the test thread
+            failures.append(exc)
+
+    for thread in churners:
+        thread.start()
+    try:
+        for _ in range(3):
+            starters = [threading.Thread(target=start_and_query) for _ in range(4)]
+            for thread in starters:
+                thread.start()
+            for thread in starters:
+                thread.join(timeout=120)
+    finally:
+        stop.set()
+        for thread in churners:
+            thread.join()
+    assert failures == []
