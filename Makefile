@@ -19,8 +19,8 @@ OUT         := out
 MODULES     := $(sort $(dir $(wildcard modules/*/pyproject.toml)))
 MODULE_PKGS := $(sort $(dir $(wildcard modules/*/inferfleet_*/__init__.py)))
 # Distributions the modules share (they never import each other): the host-file writers.
-LIBS        := lib/hostfiles
-LIB_PKGS    := lib/hostfiles/inferfleet_hostfiles
+LIBS        := lib/components lib/hostfiles
+LIB_PKGS    := lib/components/inferfleet_components lib/hostfiles/inferfleet_hostfiles
 
 .PHONY: bootstrap plan plan-all test lint lint-types bench policies-check clean
 

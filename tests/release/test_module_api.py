@@ -8,8 +8,8 @@ import warnings
 from pathlib import Path
 
 import pytest
+from inferfleet_components import DeprecatedInputWarning, doc, warn_deprecated
 from inferfleet_vpc import Vpc, VpcArgs
-from inferfleet_vpc._declare import DeprecatedInputWarning, doc, warn_deprecated
 from stackfiles import REPO
 
 from inferfleet.cli.app import main
@@ -21,11 +21,6 @@ from inferfleet.release.readme import args_classes, components, declared_outputs
 from inferfleet.release.usage import deprecations_used
 
 MODULES = sorted(path.parent for path in (REPO / "modules").glob("*/pyproject.toml"))
-
-
-def test_the_declaration_helpers_are_the_same_in_every_module() -> None:
-    copies = {(module / package_of(module) / "_declare.py").read_text() for module in MODULES}
-    assert len(copies) == 1
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda path: path.name)

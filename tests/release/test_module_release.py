@@ -378,17 +378,18 @@ def _release_named(clone: Path, name: str, registry: str, capsys: pytest.Capture
     return code, captured.out + captured.err
 
 
-def test_the_shared_library_is_released_and_a_module_installs_with_it_from_the_index(
+def test_the_shared_libraries_are_released_and_a_module_installs_with_them_from_the_index(
     registry: str, clone: Path, tmp_path: Path, credentials: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """inferfleet-hostfiles is released like a module (tag lib/hostfiles/vX.Y.Z) and the module's
-    requirement on it is satisfied from the index. Honest limit: the index holds only our
-    distributions, so third-party requirements (pulumi, the provider SDKs) are not installed from it;
-    the module and the library are installed without dependency resolution, the library by the exact
-    requirement the module's wheel declares."""
-    code, said = _release_named(clone, "hostfiles", registry, capsys)
-    assert code == 0, said
-    assert "lib/hostfiles/v0.1.0" in _git(clone, "tag", "--list", "lib/*")
+    """inferfleet-components and inferfleet-hostfiles are released like modules (tags lib/<name>/vX.Y.Z)
+    and the module's requirements on them are satisfied from the index. Honest limit: the index holds
+    only our distributions, so third-party requirements (pulumi, the provider SDKs) are not installed
+    from it; the module and the libraries are installed without dependency resolution, each library by
+    the exact requirement the module's wheel declares."""
+    for library in ("components", "hostfiles"):
+        code, said = _release_named(clone, library, registry, capsys)
+        assert code == 0, said
+        assert f"lib/{library}/v0.1.0" in _git(clone, "tag", "--list", "lib/*")
     code, said = _release_named(clone, "gpu_instance", registry, capsys)
     assert code == 0, said
 
@@ -397,19 +398,19 @@ def test_the_shared_library_is_released_and_a_module_installs_with_it_from_the_i
     assert installed.returncode == 0, installed.stderr
     site = next((venv / "lib").glob("python3.*/site-packages"))
     (metadata,) = site.glob("inferfleet_gpu_instance-*.dist-info/METADATA")
-    (requirement,) = [
+    requirements = sorted(
         line.removeprefix("Requires-Dist: ").strip()
         for line in metadata.read_text().splitlines()
-        if line.startswith("Requires-Dist: inferfleet-hostfiles")
-    ]
-    resolved = _pip(venv, "install", "--no-deps", "--index-url", _index(registry), requirement)
+        if line.startswith("Requires-Dist: inferfleet-")
+    )
+    assert [r.split(">")[0] for r in requirements] == ["inferfleet-components", "inferfleet-hostfiles"]
+    resolved = _pip(venv, "install", "--no-deps", "--index-url", _index(registry), *requirements)
     assert resolved.returncode == 0, resolved.stderr
     this_site = next(Path(p) for p in sys.path if p.endswith("site-packages") and (Path(p) / "pulumi").is_dir())
     # Third-party packages from this environment, after the venv's own site-packages.
     (site / "zz_third_party.pth").write_text(f"{this_site}\n")
-    script = "import json, inferfleet_gpu_instance, inferfleet_hostfiles\n" + (
-        "print(json.dumps([inferfleet_gpu_instance.__file__, inferfleet_hostfiles.__file__]))"
-    )
+    packages = "inferfleet_gpu_instance, inferfleet_components, inferfleet_hostfiles"
+    script = f"import json, {packages}\nprint(json.dumps([m.__file__ for m in ({packages})]))"
     ran = subprocess.run(
         [str(venv / "bin" / "python"), "-c", script],
         capture_output=True,
@@ -419,9 +420,8 @@ def test_the_shared_library_is_released_and_a_module_installs_with_it_from_the_i
         env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
     )
     assert ran.returncode == 0, ran.stderr[-2000:]
-    module_file, library_file = json.loads(ran.stdout.strip().splitlines()[-1])
-    assert module_file.startswith(str(site))
-    assert library_file.startswith(str(site))  # the library came from the index, not the workspace
+    files = json.loads(ran.stdout.strip().splitlines()[-1])
+    assert all(file.startswith(str(site)) for file in files), files  # from the index, not the workspace
 
 
 def test_a_breaking_change_to_the_shared_library_refuses_a_minor_release(

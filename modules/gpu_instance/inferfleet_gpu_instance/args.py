@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pulumi
+from inferfleet_components import doc as _doc
 
-from inferfleet_gpu_instance._declare import doc as _doc
 from inferfleet_gpu_instance.catalog import Catalog, NotOfferedError, Offering, load_catalog
 from inferfleet_gpu_instance.tuning import PROFILES, HostTuning
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pulumi
+from inferfleet_components import doc, register_declared, warn_deprecated
 
 from inferfleet_gpu_instance._cloud import PoolContext, cloud_compute
-from inferfleet_gpu_instance._declare import doc, register_declared, warn_deprecated
 from inferfleet_gpu_instance.args import (
     GpuPoolArgs,
     resolve_catalog,

@@ -10,8 +10,8 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+from inferfleet_components import doc, register_declared, warn_deprecated
 
-from inferfleet_inference_service._declare import doc, register_declared, warn_deprecated
 from inferfleet_inference_service.args import InferenceServiceArgs, validate_inference_service
 from inferfleet_inference_service.objects import SERVICE_PORT, Manifest, service_objects
 

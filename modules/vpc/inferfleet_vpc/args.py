@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import pulumi
-
-from inferfleet_vpc._declare import doc as _doc
+from inferfleet_components import doc as _doc
 
 Cloud = Literal["huaweicloud", "alicloud", "tencentcloud", "aws"]
 CLOUDS: tuple[Cloud, ...] = ("huaweicloud", "alicloud", "tencentcloud", "aws")

@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
+from inferfleet_components import doc, register_declared, warn_deprecated
 
 from inferfleet_vpc._cloud import Children, cloud_network
-from inferfleet_vpc._declare import doc, register_declared, warn_deprecated
 from inferfleet_vpc.args import InterconnectArgs, PeerLinkArgs, validate_interconnect_args, validate_link_regions
 
 PEER_SIDE_PROVIDER_CLOUDS = frozenset({"aws"})

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pulumi
+from inferfleet_components import doc, register_declared, warn_deprecated
 
 from inferfleet_vpc._cloud import Children, cloud_network
-from inferfleet_vpc._declare import doc, register_declared, warn_deprecated
 from inferfleet_vpc.args import VpcArgs, security_rules, validate_vpc_args
 
 

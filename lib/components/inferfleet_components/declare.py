@@ -1,4 +1,4 @@
-"""Declared outputs and deprecations of this module's components (stdlib and Pulumi only).
+"""Declared outputs and deprecations of the modules' components (stdlib and Pulumi only).
 
 Each component declares its outputs once, as a dataclass of fields (`field(metadata=doc(...))`, as
 for inputs) that the component class inherits: the fields are the component's attributes,
@@ -6,9 +6,6 @@ for inputs) that the component class inherits: the fields are the component's at
 module's public API from the same fields.
 An input field or an output may be deprecated (`removed_in`, `use`); `warn_deprecated` tells a
 program that sets a deprecated input, with a FutureWarning that carries the facts as data.
-
-Identical in every module (tests/release/test_declare.py checks it): each module is its own
-distribution and must not import another one.
 """
 
 from __future__ import annotations
