@@ -159,6 +159,8 @@ def test_release_install_plan_and_pin_a_range(
     registry: str, clone: Path, tmp_path: Path, credentials: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     first = _current_version(clone)
+    code, said = _release_named(clone, "components", registry, capsys)  # the library the module requires
+    assert code == 0, said
     code, released, _ = _release(clone, capsys, "--registry", registry)
     assert code == 0, released
     assert released["tagged"]
@@ -209,7 +211,8 @@ def _install_pin_and_plan(registry: str, tmp_path: Path, first: str, second: str
     """Another team pins a range with plain pip, from this index only, and plans an example with the wheel."""
     venv = _venv(tmp_path)
     upper = f"<{_next(first, 'minor')}"
-    installed = _pip(venv, "install", "--no-deps", "--index-url", _index(registry), f"inferfleet-vpc>={first},{upper}")
+    pins = (f"inferfleet-vpc>={first},{upper}", "inferfleet-components>=0.1,<1")
+    installed = _pip(venv, "install", "--no-deps", "--index-url", _index(registry), *pins)
     assert installed.returncode == 0, installed.stderr
     site = next((venv / "lib").glob("python3.*/site-packages"))
     assert (site / f"inferfleet_vpc-{first}.dist-info").is_dir()
@@ -403,7 +406,7 @@ def test_the_shared_libraries_are_released_and_a_module_installs_with_them_from_
         for line in metadata.read_text().splitlines()
         if line.startswith("Requires-Dist: inferfleet-")
     )
-    assert [r.split(">")[0] for r in requirements] == ["inferfleet-components", "inferfleet-hostfiles"]
+    assert [re.split(r"[<>=!~ ;]", r)[0] for r in requirements] == ["inferfleet-components", "inferfleet-hostfiles"]
     resolved = _pip(venv, "install", "--no-deps", "--index-url", _index(registry), *requirements)
     assert resolved.returncode == 0, resolved.stderr
     this_site = next(Path(p) for p in sys.path if p.endswith("site-packages") and (Path(p) / "pulumi").is_dir())
