@@ -7,7 +7,7 @@ one of the resource's dependencies, registered first, so the floor pays what any
 program pays for resources that depend on each other, and nothing of ours.
 
 With --gc-policy the floor runs under the plan runtime's collector policy
-(`inferfleet.plan.runtime.collector_paused`: heap frozen, no cyclic collection during the run) and
+(`inferfleet.plan.collector.collector_paused`: heap frozen, no cyclic collection during the run) and
 exits as the inferfleet console script does (flush, then no teardown), and nothing else changes:
 the difference between the two floors is what the collector policy alone is worth.
 
@@ -124,7 +124,7 @@ def main(plan_path: str, *, gc_policy: bool = False) -> int:
             registered += 1
 
     if gc_policy:
-        from inferfleet.plan.runtime import collector_paused
+        from inferfleet.plan.collector import collector_paused
 
         policy: contextlib.AbstractContextManager[None] = collector_paused()
     else:

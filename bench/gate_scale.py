@@ -13,6 +13,9 @@ the kernel (bench/paired.py):
 - **opa eval (whole plan)**, the fair baseline: ONE `opa eval` process with the same bundle and the
   plan file as input, the way conftest --combine decides a whole document: OPA start, bundle
   compile, reading the plan, evaluation, the answer printed.
+- **opa eval, GOGC as the gate's OPA**: the same `opa eval` with the Go collector target the gate
+  gives its OPA server (inferfleet.gate.engine.OPA_GOGC), so the gain from that setting and the gain
+  from the rest of the gate (a slimmer input, the Python side) are shown apart.
 - **one evaluation per resource**, for context only: one `opa eval` process per resource over a
   one-resource plan (what a naive per-resource loop does). Timed on --sample resources in this run
   and EXTRAPOLATED linearly to each size; nobody should run it, and no target rests on it.
@@ -36,7 +39,7 @@ from typing import Any
 from paired import REPO, alternate, header, median_cpu, run, table, verdict
 
 from inferfleet.gate import DEFAULT_POLICIES, find_opa
-from inferfleet.gate.engine import QUERY
+from inferfleet.gate.engine import OPA_GOGC, QUERY
 from inferfleet.plan import Planner, dumps
 
 TEMPLATE_STACK = "prod-cn-south"
@@ -118,6 +121,9 @@ def main() -> int:
             rows = alternate(
                 {
                     "opa eval (whole plan)": functools.partial(run, opa_eval(opa, plan_file)),
+                    f"opa eval, GOGC={OPA_GOGC}": functools.partial(
+                        run, opa_eval(opa, plan_file), env={"GOGC": OPA_GOGC}
+                    ),
                     "inferfleet gate": functools.partial(run, gate, ok=(0, 1)),
                 },
                 options.repeats,

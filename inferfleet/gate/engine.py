@@ -127,6 +127,17 @@ def _supports_pdeathsig(setpriv: str) -> bool:
     return probe.returncode == 0
 
 
+OPA_GOGC = "400"
+"""Go's collector target for our OPA server: a gated plan is decoded once into a heap that stays
+alive until the answer, so the default (100) collects it over and over. 400 cut OPA's CPU on a
+50,000-resource plan by about a fifth (bench/gate_scale.py shows `opa eval` with and without it)
+for about half as much memory again at that size. A GOGC set in the environment wins."""
+
+
+def _opa_environment() -> dict[str, str]:
+    return {"GOGC": OPA_GOGC, **os.environ}
+
+
 def free_loopback_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
@@ -199,6 +210,7 @@ class OpaServer:
                 stdout=self._log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
+                env=_opa_environment(),
             )
         except OSError as exc:
             raise EngineError(f"could not run OPA ({self.binary}): {exc}", hint=_BOOTSTRAP_HINT) from exc

@@ -16,11 +16,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import gc
 import json
 import threading
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
@@ -28,6 +27,7 @@ from typing import Any
 from google.protobuf import empty_pb2, struct_pb2
 
 from inferfleet.errors import EngineError, InferfleetError
+from inferfleet.plan.collector import collector_paused
 
 ORGANIZATION = "organization"
 """The organization the mock runtime reports; StackReferences name `<org>/<project>/<stack>`."""
@@ -231,26 +231,6 @@ def check_pulumi_version() -> None:
             f"runtime written for {', '.join(PATCHED_PULUMI_VERSIONS)} only",
             hint=f"install pulumi=={PATCHED_PULUMI_VERSIONS[-1]} (the version pyproject.toml pins)",
         )
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a program runs.
-
-    A plan allocates millions of long-lived objects (requests, Outputs, futures) and few reference
-    cycles, so CPython's collector spends about half of a large plan re-scanning a heap that is
-    nearly all alive. The heap built so far (imported SDK classes, typing objects) is frozen
-    (`gc.freeze`): no later collection scans it again. The collector's state is restored after
-    the run, so an in-process caller (tests, `plan --all`) collects as before.
-    """
-    was_enabled = gc.isenabled()
-    gc.freeze()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _run(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -27,9 +27,6 @@ from pydantic import (
     field_validator,
 )
 from pydantic_core import PydanticCustomError
-
-Env = Literal["prod", "staging", "dev"]
-Cloud = Literal["huaweicloud", "alicloud", "tencentcloud", "aws"]
 
 _DNS_LABEL = r"^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$"
 DnsLabel = Annotated[str, Field(pattern=_DNS_LABEL, description="lower-case DNS label, 1-40 characters")]

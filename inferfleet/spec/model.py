@@ -19,13 +19,12 @@ from inferfleet.spec.base import (
     MAX_TAGS,
     STACK_NAME,
     STACK_NAME_MAX,
-    Cloud,
-    Env,
     SpecModel,
 )
 from inferfleet.spec.compute import PoolSpec, TuningSpec
 from inferfleet.spec.network import LinkSpec, Network
 from inferfleet.spec.serving import ServiceSpec
+from inferfleet.spec.settings import Cloud, Env
 
 __all__ = ["STACK_NAME", "STACK_NAME_MAX", "Cloud", "Env", "FleetSpec", "Tags"]
 
