@@ -33,6 +33,7 @@ from inferfleet.spec.settings import Cloud, Env
 
 
 @app.command("gate")
+@collector_paused()  # a plan, its policy input and the reports are trees: nothing to collect
 def gate_command(  # noqa: PLR0917 (typer maps each parameter to a flag)
     plan: Annotated[
         str | None,
@@ -90,37 +91,35 @@ def gate_command(  # noqa: PLR0917 (typer maps each parameter to a flag)
     fleet = given_settings(env=env, cloud=cloud, region=region)
     if fleet and stack is not None:
         raise UsageError("--env, --cloud and --region describe a plan file or preview; --stack plans a stack file")
-    with collector_paused():  # a plan, its policy input and the reports are trees: nothing to collect
-        catalog = load_catalog(policies)
-        check_policy_data(policies)
-        known_ids = [rule.policy_id for policy in catalog for rule in policy.rules]
-        waiver_list = load_waivers(waivers, known_ids) if waivers is not None else []
-        document = _head_plan(plan, stack, stacks_dir=stacks_dir, max_plan_bytes=max_plan_bytes, fleet=fleet)
-        if base is not None:
-            from inferfleet.diff.run import with_base_release
+    catalog = load_catalog(policies)
+    check_policy_data(policies)
+    known_ids = [rule.policy_id for policy in catalog for rule in policy.rules]
+    waiver_list = load_waivers(waivers, known_ids) if waivers is not None else []
+    document = _head_plan(plan, stack, stacks_dir=stacks_dir, max_plan_bytes=max_plan_bytes, fleet=fleet)
+    if base is not None:
+        from inferfleet.diff.run import with_base_release
 
-            base_plan = load_plan(base, max_bytes=max_plan_bytes, stacks_dir=stacks_dir, fleet=fleet)
-            document = with_base_release(document, base_plan, base)
-        if opa_url:
-            engine = OpaEngine(opa_url, timeout=timeout)
-        else:
-            engine = OpaEngine.start(policies, binary=opa_bin, timeout=timeout)
-        with engine:
-            result = decide(document, engine, catalog, waivers=waiver_list)
-        # The verdict is shown first: a report that cannot be written (exit 2) never hides it.
-        if as_json:
-            console.out.print(dumps(json_report(result)), end="", markup=False, highlight=False)
-        console_report(result, console.err)
-        reports: list[tuple[Path, Callable[[], str]]] = []
-        if sarif is not None:
-            artifact = _sarif_artifact(stacks_dir, result.stack, plan)
-            tool_version = installed_version("inferfleet")
-            reports.append((sarif, lambda: dumps(sarif_report(result, artifact=artifact, tool_version=tool_version))))
-        if junit is not None:
-            reports.append((junit, lambda: junit_report(result)))
-        for path, render in reports:
-            console.write_atomically(path, render())
-        return int(result.exit_code)
+        base_plan = load_plan(base, max_bytes=max_plan_bytes, stacks_dir=stacks_dir, fleet=fleet)
+        document = with_base_release(document, base_plan, base)
+    engine = (
+        OpaEngine(opa_url, timeout=timeout) if opa_url else OpaEngine.start(policies, binary=opa_bin, timeout=timeout)
+    )
+    with engine:
+        result = decide(document, engine, catalog, waivers=waiver_list)
+    # The verdict is shown first: a report that cannot be written (exit 2) never hides it.
+    if as_json:
+        console.out.print(dumps(json_report(result)), end="", markup=False, highlight=False)
+    console_report(result, console.err)
+    reports: list[tuple[Path, Callable[[], str]]] = []
+    if sarif is not None:
+        artifact = _sarif_artifact(stacks_dir, result.stack, plan)
+        tool_version = installed_version("inferfleet")
+        reports.append((sarif, lambda: dumps(sarif_report(result, artifact=artifact, tool_version=tool_version))))
+    if junit is not None:
+        reports.append((junit, lambda: junit_report(result)))
+    for path, render in reports:
+        console.write_atomically(path, render())
+    return int(result.exit_code)
 
 
 def _sarif_artifact(stacks_dir: Path, stack: str, plan: str | None) -> str:

@@ -95,21 +95,19 @@ _OPTIONAL_SETTINGS = ("env", "cloud", "region")
 _BUMPS = ("none", "patch", "minor", "major")
 
 
-def _expect(value: Any, expected: type | tuple[type, ...], label: str, where: str) -> None:
+def _expect(value: Any, expected: type | tuple[type, ...], label: str, where: str, key: str = "") -> None:
+    """`where` (and `.key` when given) is joined only for an error: 50,000 resources x 12 keys add up."""
     if not isinstance(value, expected) or (expected is str and not value):
         kinds = expected if isinstance(expected, tuple) else (expected,)
         wanted = " or ".join(_TYPE_NAMES.get(k, "null") for k in kinds)
         got = "missing" if value is _MISSING else f"got {json.dumps(value)[:60]}"
-        raise PlanInputError(label, where, f"expected {wanted} ({got})")
+        raise PlanInputError(label, f"{where}.{key}" if key else where, f"expected {wanted} ({got})")
 
 
 def _check_resource(resource: Any, where: str, label: str) -> None:
     _expect(resource, dict, label, where)
     for key, expected in _RESOURCE.items():
-        value = resource.get(key, _MISSING)
-        # The key path is formatted only for an error: 50,000 resources x 12 keys add up.
-        if not isinstance(value, expected) or (expected is str and not value):
-            _expect(value, expected, label, f"{where}.{key}")
+        _expect(resource.get(key, _MISSING), expected, label, where, key)
     if not resource["urn"].startswith("urn:pulumi:"):
         raise PlanInputError(label, f"{where}.urn", f"expected a Pulumi URN (urn:pulumi:...), got {resource['urn']!r}")
     if any(not isinstance(d, str) for d in resource["dependencies"]):
