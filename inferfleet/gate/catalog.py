@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from inferfleet.errors import PolicyInputError
-from inferfleet.gate.policy_data import SAFE_LOADER
+from inferfleet.gate.policy_data import UniqueKeyLoader
 
 SEVERITIES = ("critical", "high", "medium", "low")
 ENFORCEMENTS = ("mandatory", "advisory")
@@ -58,7 +58,7 @@ def rego_sources(policies_dir: Path) -> list[Path]:
     return sorted(p for p in policies_dir.rglob("*.rego") if not p.name.endswith("_test.rego"))
 
 
-def _metadata_blocks(lines: list[str]) -> list[tuple[int, dict[str, Any], int]]:
+def _metadata_blocks(lines: list[str], file: str) -> list[tuple[int, dict[str, Any], int]]:
     """(line of the block, parsed YAML, number of the first code line after it) per `# METADATA` block."""
     blocks = []
     index = 0
@@ -72,7 +72,11 @@ def _metadata_blocks(lines: list[str]) -> list[tuple[int, dict[str, Any], int]]:
         while index < len(lines) and lines[index].startswith("#"):
             body.append(lines[index][2:] if lines[index].startswith("# ") else lines[index][1:])
             index += 1
-        parsed = yaml.load("\n".join(body), Loader=SAFE_LOADER) or {}  # libyaml: one parse per rule, every gate
+        try:  # libyaml: one parse per rule, every gate
+            parsed = yaml.load("\n".join(body), Loader=UniqueKeyLoader) or {}
+        except yaml.YAMLError as exc:
+            reason = " ".join(str(exc).split())
+            raise PolicyInputError(file, f"line {start + 1}", f"METADATA is not valid YAML ({reason})") from None
         blocks.append((start + 1, parsed if isinstance(parsed, dict) else {}, index + 1))
     return blocks
 
@@ -117,7 +121,7 @@ def load_catalog(policies_dir: Path, *, relative_to: Path | None = None) -> list
         header: dict[str, Any] = {}
         rules = []
         described: set[int] = set()
-        for line_no, meta, code_line in _metadata_blocks(lines):
+        for line_no, meta, code_line in _metadata_blocks(lines, shown):
             following = lines[code_line - 1] if code_line <= len(lines) else ""
             if _PACKAGE.match(following):
                 header = meta

@@ -6,6 +6,7 @@ written as one string matches nothing); the gate refuses it first, naming the fi
 
 from __future__ import annotations
 
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,33 @@ import yaml
 
 from inferfleet.errors import PolicyInputError
 
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+class UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """PyYAML's safe loader (libyaml's when built with it), refusing a key written twice in one mapping.
+
+    Policy data and METADATA are also read by OPA, whose YAML reader is YAML 1.1 like PyYAML's, so
+    both see the same values; but both would let a repeated key silently win over the first.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        lines: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *anchor` merges; the keys it brings may repeat
+                continue
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, typing.Hashable) and key in lines:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key {str(key)[:64]!r} is written twice (lines {lines[key]} and {key_node.start_mark.line + 1})",
+                    key_node.start_mark,
+                )
+            if isinstance(key, typing.Hashable):
+                lines[key] = key_node.start_mark.line + 1
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
+
+
 DATA_FILE = "data.yaml"
 SCHEMA_FILE = "schema.yaml"
 
@@ -22,12 +49,13 @@ SCHEMA_FILE = "schema.yaml"
 def _load(path: Path) -> Any:
     try:
         # libyaml's safe loader (PyYAML's C binding) reads the policy data 3x faster than the pure-Python one.
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueKeyLoader)
     except yaml.YAMLError as exc:
         raise PolicyInputError(str(path), "", f"is not valid YAML ({exc})") from exc
 
 
-def _key_path(parts: Any) -> str:
+def key_path(parts: Any) -> str:
+    """`a.b[0].c`, as the gate's errors name a place in a data or waivers file."""
     text = ""
     for part in parts:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
@@ -44,4 +72,4 @@ def check_policy_data(policies_dir: Path) -> None:
         validator_class = jsonschema.validators.validator_for(schema)
         error = jsonschema.exceptions.best_match(validator_class(schema).iter_errors(_load(data_file)))
         if error is not None:
-            raise PolicyInputError(str(data_file), _key_path(error.absolute_path), error.message)
+            raise PolicyInputError(str(data_file), key_path(error.absolute_path), error.message)

@@ -9,18 +9,20 @@ gate as a mandatory finding of its own (IF-WAIVER-001), and waives nothing.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from inferfleet.errors import PolicyInputError
+from inferfleet.errors import PolicyInputError, cut
+from inferfleet.gate.policy_data import key_path
+from inferfleet.spec.strict_yaml import YamlInputError, parse_yaml
 
 WAIVER_FIELDS = ("policy_id", "urn", "owner", "reason", "expires")
 EXPIRED_WAIVER_ID = "IF-WAIVER-001"
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,27 +53,24 @@ class Waiver:
 
 
 def _expiry(value: Any, file: str, where: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
+    if isinstance(value, str) and _DATE.fullmatch(value):
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
             pass
-    raise PolicyInputError(file, where, f"expected a date YYYY-MM-DD, got {value!r}")
+    raise PolicyInputError(file, where, f"expected a date YYYY-MM-DD, got {cut(repr(value))}")
 
 
 def load_waivers(path: Path, known_ids: Iterable[str]) -> list[Waiver]:
     """The waivers of a file; any malformed entry is a PolicyInputError naming its key path."""
     file = str(path)
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # The stack files' strict reader: YAML 1.2 (JSON too), a repeated key refused, size and aliases bounded.
+        document = parse_yaml(path.read_bytes())
     except OSError as exc:
         raise PolicyInputError(file, "", f"cannot read the waivers file ({exc.strerror})") from exc
-    except yaml.YAMLError as exc:
-        raise PolicyInputError(file, "", f"is not valid YAML/JSON ({exc})") from exc
+    except YamlInputError as exc:
+        raise PolicyInputError(file, key_path(exc.path), str(exc)) from None
     if not isinstance(document, dict) or set(document) != {"waivers"} or not isinstance(document["waivers"], list):
         raise PolicyInputError(file, "waivers", "expected a top-level `waivers:` list (and nothing else)")
     known = set(known_ids)

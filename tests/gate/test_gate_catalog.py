@@ -59,6 +59,20 @@ def test_rule_without_complete_metadata_is_refused(tmp_path: Path) -> None:
         load_catalog(tmp_path)
 
 
+def test_metadata_with_a_repeated_key_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "p"
+    folder.mkdir()
+    (folder / "p.rego").write_text(
+        "package p\n\n# METADATA\n# title: T\n# description: D\n# custom:\n#   id: IF-X-001\n"
+        "#   severity: high\n#   severity: low\n#   enforcement: mandatory\n"
+        "deny contains 1 if input.x\n"
+    )
+    with pytest.raises(
+        PolicyInputError, match=r"p.rego: line 3: METADATA is not valid YAML \(key 'severity' is written twice"
+    ):
+        load_catalog(tmp_path)
+
+
 def test_docs_policies_md_is_fresh() -> None:
     assert docs.main(["--check"]) == 0, "docs/policies.md is stale: run python -m inferfleet.gate.docs"
 
@@ -84,6 +98,8 @@ BROKEN_DATA = [
     ),
     ("canary", "max_step: twenty\n", "max_step", "is not of type 'number'"),
     ("canary", "max_step: [20\n", "", "is not valid YAML"),
+    # OPA would take the last of two `max_step:` keys; the gate refuses the file instead.
+    ("canary", "max_step: 20\nmax_step: 100\n", "", "key 'max_step' is written twice (lines 1 and 2)"),
 ]
 
 

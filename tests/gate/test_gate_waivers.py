@@ -85,6 +85,7 @@ def test_expired_waiver_fails_even_a_clean_plan(
     [
         (waiver(owner=""), "waivers[0].owner", "expected a non-empty string"),
         (waiver(expires="next week"), "waivers[0].expires", "expected a date YYYY-MM-DD"),
+        (waiver(expires="29990101"), "waivers[0].expires", "expected a date YYYY-MM-DD"),
         ({k: v for k, v in waiver().items() if k != "expires"}, "waivers[0].expires", "missing"),
         (waiver(policy_id="IF-NOPE-001"), "waivers[0].policy_id", "is not a policy id"),
         (waiver(approved=True), "waivers[0].approved", "unknown key"),
@@ -107,3 +108,48 @@ def test_waivers_file_that_is_not_a_list_is_an_input_error(capsys: pytest.Captur
     code, _, err = run_gate(capsys, DENIED, "--waivers", str(path))
     assert code == 2
     assert "expected a top-level `waivers:` list" in err
+
+
+WAIVER_YAML = (
+    "waivers:\n"
+    "  - policy_id: IF-NET-003\n"
+    "    urn: urn:pulumi:prod-cn-south::*::sg-ingress-*\n"
+    "    owner: netops@example.com\n"
+    "    reason: bastion migration\n"
+    "    expires: 2999-01-01\n"
+)
+ALIAS_BOMB = "".join(
+    f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]\n"
+    for previous, name in zip("abcdefg", "bcdefgh", strict=True)
+)
+"""Seven levels of nine aliases each: 9**8 values if expanded."""
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "expectation"),
+    [
+        # A second `urn:` would silently widen or narrow what the waiver covers: refused, naming both lines.
+        (WAIVER_YAML + "    urn: '*'\n", "waivers[0].urn", "duplicate key 'urn' (first at line 3, again at line 7)"),
+        ("a: &a [x, x, x, x, x, x, x, x, x]\n" + ALIAS_BOMB + "waivers: [*h]\n", "", "alias expansion budget"),
+        (WAIVER_YAML.replace("2999-01-01", "!!timestamp 2999-01-01"), "waivers[0].expires", "tag"),
+    ],
+)
+def test_waivers_file_is_read_strictly(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str, key: str, expectation: str
+) -> None:
+    path = tmp_path / "waivers.yaml"
+    path.write_text(text)
+    code, _, err = run_gate(capsys, DENIED, "--waivers", str(path))
+    assert code == 2
+    assert f"{path}: {key}" in err
+    assert expectation in err
+
+
+def test_waiver_written_in_yaml_with_a_bare_date_waives(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, opa_url: str
+) -> None:
+    path = tmp_path / "waivers.yaml"
+    path.write_text(WAIVER_YAML)
+    code, out, _ = run_gate(capsys, DENIED, "--opa-url", opa_url, "--json", "--waivers", str(path))
+    assert code == 0
+    assert [w["waiver"]["expires"] for w in json.loads(out)["waived"]] == ["2999-01-01"]
