@@ -10,7 +10,6 @@ and version come from the stack's own config, which the engine passes to the pac
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ from pulumi_policy.secret import Secret, _DictSecretsProxy, _ListSecretsProxy
 
 from inferfleet.errors import PlanInputError, SpecError
 from inferfleet.plan.finish import finish_plan
+from inferfleet.plan.load import STRICT_JSON
 from inferfleet.plan.model import FLEET_CONFIG_KEY, MODULE_TYPE_PREFIX, SECRET, UNKNOWN, Plan, PlanResource
 
 if TYPE_CHECKING:
@@ -108,18 +108,10 @@ def fleet_from_config(raw: Any, *, stack: str) -> FleetSpec:
         if len(raw.encode()) > MAX_FLEET_CONFIG_BYTES:
             raise SpecError(label, f"config.{FLEET_CONFIG_KEY}", f"larger than {MAX_FLEET_CONFIG_BYTES} bytes")
         try:
-            raw = json.loads(raw, object_pairs_hook=_refuse_duplicates)
+            raw = STRICT_JSON.decode(raw)
         except (ValueError, RecursionError) as exc:
             raise SpecError(label, f"config.{FLEET_CONFIG_KEY}", f"expected a JSON object ({exc})") from None
     return parse_fleet(raw, label)
-
-
-def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [key for key, _ in pairs]
-    repeated = sorted({key for key in keys if keys.count(key) > 1})
-    if repeated:
-        raise ValueError(f"duplicate keys {repeated}")
-    return dict(pairs)
 
 
 def plan_from_stack(resources: Sequence[PolicyResource], *, fleet_config: Any) -> Plan:

@@ -10,13 +10,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from inferfleet import PROJECT
 from inferfleet.errors import PlanInputError, SpecError
 from inferfleet.plan.document import normalise
 from inferfleet.plan.finish import finish_plan
 from inferfleet.plan.model import FLEET_CONFIG_KEY, PREVIEW_SECRET, SECRET, Plan, PlanResource
+from inferfleet.spec.strict_yaml import YamlInputError, parse_yaml
 
 _OP_ALIASES = {"read-replacement": "read", "refresh": "same", "import-replacement": "import"}
 _LEAVING_OPS = {"delete", "delete-replaced", "discard", "discard-replaced", "remove-pending-replace"}
@@ -51,10 +50,10 @@ def _fleet_settings(
     checks they agree with what was found."""
     fleet = (preview.get("config") or {}).get(FLEET_CONFIG_KEY)
     if isinstance(fleet, str):
-        try:
-            fleet = yaml.safe_load(fleet)
-        except yaml.YAMLError as exc:
-            raise PlanInputError(label, f"config.{FLEET_CONFIG_KEY}", f"is not a JSON/YAML object ({exc})") from exc
+        try:  # the stack files' strict reader: a repeated key, an alias bomb or an oversized text refused
+            fleet = parse_yaml(fleet)
+        except YamlInputError as exc:
+            raise PlanInputError(label, f"config.{FLEET_CONFIG_KEY}", f"is not a JSON/YAML object ({exc})") from None
     if fleet is None:
         from inferfleet.spec.load import load_stack
 

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -149,6 +150,38 @@ def test_truncated_plan_is_an_input_error(capsys: pytest.CaptureFixture[str], tm
     code, _, err = run_gate(capsys, str(cut))
     assert code == 2
     assert "looks truncated" in err
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        # A key written twice in one object: the gate must not silently pick one of two values.
+        (lambda text: text.replace('"inputs": {', '"inputs": {"zone": "a", "zone": "b", ', 1), "the key 'zone' more"),
+        (lambda text: text.replace('"format"', '"format": "x", "format"', 1), "the key 'format' more than once"),
+        (lambda text: text.replace('"inputs": {', '"inputs": {"weight": NaN, ', 1), "NaN is not a JSON number"),
+        (lambda text: text.replace('"inputs": {', '"inputs": {"weight": 1e999, ', 1), "1e999 is beyond the range"),
+        (lambda text: text.replace('"inputs": {', '"inputs": {"name": "\\udc00", ', 1), "lone UTF-16 surrogate"),
+    ],
+)
+def test_plan_that_is_not_strict_json_is_an_input_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, edit: Callable[[str], str], expected: str
+) -> None:
+    text = (FIXTURES / "workloads" / "allowed_hardened_service.json").read_text()
+    assert '"inputs": {' in text
+    crafted = tmp_path / "crafted.json"
+    crafted.write_text(edit(text))
+    code, _, err = run_gate(capsys, str(crafted))
+    assert code == 2
+    assert f"{crafted}: " in err
+    assert expected in err
+
+
+def test_plan_that_is_not_utf8_is_an_input_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    crafted = tmp_path / "latin1.json"
+    crafted.write_bytes((FIXTURES / "workloads" / "allowed_hardened_service.json").read_bytes() + b"\xe9")
+    code, _, err = run_gate(capsys, str(crafted))
+    assert code == 2
+    assert "is not UTF-8 text" in err
 
 
 def test_plan_above_the_limit_is_refused_before_reading(capsys: pytest.CaptureFixture[str]) -> None:

@@ -114,6 +114,32 @@ def test_preview_without_fleet_config_or_stack_file_is_an_input_error(
     assert f"{path}: config.inference-fleet:fleet: missing" in err
 
 
+BOMB_CONFIG = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]\n"
+    for previous, name in zip("abcdefg", "bcdefgh", strict=True)
+)
+
+
+@pytest.mark.parametrize(
+    ("fleet_config", "expected"),
+    [
+        # The preview's config is as untrusted as a stack file, and read by the same strict reader.
+        ('{"env": "prod", "env": "dev"}', "duplicate key 'env'"),
+        (BOMB_CONFIG + "pools: *h\n", "alias expansion budget"),
+    ],
+)
+def test_preview_fleet_config_is_read_strictly(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, fleet_config: str, expected: str
+) -> None:
+    document = preview("20", "5")
+    document["config"] = {"inference-fleet:fleet": fleet_config}
+    path = write_json(tmp_path / "preview.json", document)
+    code, _, err = run_gate(capsys, str(path))
+    assert code == 2
+    assert f"{path}: config.inference-fleet:fleet: is not a JSON/YAML object" in err
+    assert expected in err
+
+
 def test_base_plan_supplies_old_inputs(capsys: pytest.CaptureFixture[str], tmp_path: Path, opa_url: str) -> None:
     head = fixture_plan("canary/denied_jump_to_full.json")
     for resource in head["resources"]:

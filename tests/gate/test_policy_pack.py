@@ -178,7 +178,7 @@ def test_clean_stack_reports_nothing(counted_engine: tuple[list[int], Any]) -> N
     [
         (None, "missing: the policy pack reads env, cloud, region and version from the stack's own config"),
         ("{not json", "expected a JSON object"),
-        ('{"env": "prod", "env": "dev"}', "duplicate keys ['env']"),
+        ('{"env": "prod", "env": "dev"}', "the key 'env' more than once"),
         ('["prod"]', "expected a mapping"),
     ],
 )
