@@ -46,7 +46,7 @@ def read_marker(body: str) -> Marker | None:
         return None
     try:
         payload = json.loads(found["payload"])
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # anyone can write a comment: a marker nested too deep is none
         return None
     head, stacks = payload.get("head"), payload.get("stacks")
     if not isinstance(head, str) or not isinstance(stacks, list) or not all(isinstance(s, str) for s in stacks):

@@ -56,6 +56,8 @@ def test_the_marker_round_trips_and_a_value_cannot_close_it() -> None:
     assert found.head == "abc123"
     assert found.stacks == ("prod-cn-south", "x-->y<!--")
     assert read_marker("<!-- inferfleet-review: {not json} -->") is None
+    # Anyone can comment on a pull request: a marker nested beyond the JSON reader's recursion is no marker.
+    assert read_marker('<!-- inferfleet-review: {"head": ' + "[" * 5000 + "]" * 5000 + "} -->") is None
     assert read_marker("no marker") is None
 
 
