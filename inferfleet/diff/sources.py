@@ -130,12 +130,18 @@ def check_dependencies(tree: BaseTree) -> None:
             data = tomllib.loads(project.read_text())
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise InputError(f"--base {tree.ref}: {project.relative_to(tree.root)} is not valid TOML ({exc})") from exc
-        name = data.get("project", {}).get("name")
-        if isinstance(name, str):
+        where = f"--base {tree.ref}: {project.relative_to(tree.root)}"
+        table = data.get("project", {})
+        if not isinstance(table, dict):
+            raise InputError(f"{where}: project: expected a table")
+        name, dependencies = table.get("name"), table.get("dependencies", [])
+        if name is not None and not isinstance(name, str):
+            raise InputError(f"{where}: project.name: expected a string")
+        if not isinstance(dependencies, list) or not all(isinstance(d, str) for d in dependencies):
+            raise InputError(f"{where}: project.dependencies: expected a list of requirement strings")
+        if name:
             own.add(canonicalize_name(name))
-        requirements += [
-            (str(project.relative_to(tree.root)), r) for r in data.get("project", {}).get("dependencies", [])
-        ]
+        requirements += [(str(project.relative_to(tree.root)), r) for r in dependencies]
     mismatches = []
     for where, text in requirements:
         try:

@@ -82,9 +82,10 @@ def _distribution(repo: Repository, commits: Iterable[str], folder: str) -> str:
         text = repo.show(commit, f"{MODULES_DIR}/{folder}/pyproject.toml")
         if text is not None:
             try:
-                name = tomllib.loads(text).get("project", {}).get("name")
+                table = tomllib.loads(text).get("project")
             except tomllib.TOMLDecodeError:
                 continue
+            name = table.get("name") if isinstance(table, dict) else None  # any TOML at all: a change is untrusted
             if isinstance(name, str):
                 return name
     return f"inferfleet-{folder.replace('_', '-')}"

@@ -348,7 +348,15 @@ def refresh_prices(
     source = CLOUDS[cloud](os.environ if environ is None else environ, endpoint, currency)
     changes, not_offered = [], []
     for row in rows:
-        quote = source.quote(row.region, row.item)
+        try:
+            quote = source.quote(row.region, row.item)
+        except (AttributeError, TypeError, ValueError, LookupError) as exc:
+            # An answer of the wrong shape (a list where the API documents an object, ...): the
+            # readers above index what the API documents; the cloud, not the table, is at fault.
+            raise EngineError(
+                f"{source.api} {row.region} {row.item}: the pricing API answered an unexpected document "
+                f"({type(exc).__name__})"
+            ) from None
         if quote is None:
             not_offered.append(row)
             continue

@@ -266,6 +266,29 @@ def test_a_base_pinning_other_dependency_versions_is_refused(
     assert "--base-plan" in err
 
 
+@pytest.mark.parametrize(
+    ("pyproject", "expected"),
+    [
+        ('project = "inferfleet"\n', "pyproject.toml: project: expected a table"),
+        ("[project]\nname = 7\n", "pyproject.toml: project.name: expected a string"),
+        (
+            '[project]\nname = "inferfleet"\ndependencies = "orjson"\n',
+            "pyproject.toml: project.dependencies: expected a list",
+        ),
+    ],
+)
+def test_a_base_with_a_malformed_pyproject_is_an_input_error(
+    small_repo: Path, capsys: pytest.CaptureFixture[str], pyproject: str, expected: str
+) -> None:
+    (small_repo / "pyproject.toml").write_text(pyproject)
+    git(small_repo, "add", "-A")
+    git(small_repo, "commit", "-q", "-m", "malformed")
+    code, out, err = run(capsys, "-s", "staging-cn-south", "--base", "HEAD", "--stacks-dir", str(small_repo / "stacks"))
+    assert code == 2
+    assert out == ""
+    assert f"--base HEAD: {expected}" in err
+
+
 def test_a_stack_version_that_is_not_semver_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     stacks = tmp_path / "stacks"
     stacks.mkdir()

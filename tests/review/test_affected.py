@@ -95,6 +95,16 @@ def test_a_module_change_affects_the_stacks_whose_plans_use_it(fleet_repo: Path)
     assert found["staging-cn-south"][0].startswith("it uses inferfleet-gpu-instance, whose modules/gpu_instance/")
 
 
+@pytest.mark.parametrize("pyproject", ['project = "not a table"\n', "[project]\nname = 7\n", "not toml ["])
+def test_a_module_with_a_malformed_pyproject_is_named_after_its_folder(fleet_repo: Path, pyproject: str) -> None:
+    """A pull request can put anything in a pyproject: its module is still found, under the folder's name."""
+    change(fleet_repo, "modules/gpu_instance/pyproject.toml", pyproject)
+    base = change(fleet_repo, "modules/gpu_instance/inferfleet_gpu_instance/tuning.py", "PROFILE = 2\n")
+    git(fleet_repo, "rm", "-q", "modules/gpu_instance/pyproject.toml")  # at neither commit a readable name
+    found = find(fleet_repo, base, lambda stack: MODULE_USERS.get(stack, {"inferfleet-vpc"}))
+    assert found["staging-cn-south"][0].startswith("it uses inferfleet-gpu-instance, whose modules/gpu_instance/")
+
+
 def test_module_docs_docs_and_tests_affect_no_stack(fleet_repo: Path) -> None:
     base = change(fleet_repo, "modules/vpc/README.md", "# changed\n")
     change(fleet_repo, "docs/guide.md", "changed\n")

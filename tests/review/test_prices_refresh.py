@@ -320,6 +320,30 @@ def test_an_answer_that_is_not_a_price_fails_and_leaves_the_table(loopback: Any,
     assert table.read_text() == before
 
 
+@pytest.mark.parametrize(
+    ("cloud", "body"),
+    [
+        ("alicloud", {"RequestId": "r", "PriceInfo": ["not", "an", "object"]}),
+        ("tencentcloud", {"Response": {"RequestId": "r", "InstanceTypeQuotaSet": {"not": "a list"}}}),
+        ("aws", {"PriceList": [{"terms": "not an object"}], "FormatVersion": "aws_v1"}),
+        ("aws", {"PriceList": ["{not json"], "FormatVersion": "aws_v1"}),
+    ],
+)
+def test_an_answer_of_the_wrong_shape_is_an_engine_error_and_leaves_the_table(
+    loopback: Any, table: Path, cloud: str, body: Any
+) -> None:
+    server = loopback(lambda _request: (200, body))
+    before = table.read_text()
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in CREDENTIALS[cloud].items():  # boto3 reads its credentials from the environment
+            patch.setenv(name, value)
+        # An engine error naming the request (exit 3), never an internal error; Tencent's SDK reports the
+        # shape itself, the others through the refresh's own check.
+        with pytest.raises(EngineError, match=r"(unexpected document|AttributeError)"):
+            refresh_prices(table, cloud, endpoint=server.url, environ=CREDENTIALS[cloud], today=TODAY)
+    assert table.read_text() == before
+
+
 @pytest.mark.parametrize("cloud", sorted(CREDENTIALS))
 def test_missing_credentials_exit_2_and_leave_the_table(
     cloud: str, table: Path, loopback: Any, capsys: pytest.CaptureFixture[str]
