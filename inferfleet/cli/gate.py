@@ -32,6 +32,10 @@ from inferfleet.plan.collector import collector_paused
 from inferfleet.spec.settings import Cloud, Env
 
 
+MAX_TIMEOUT_S = 86_400.0
+"""A day: the longest wait for OPA's answer that a clock and a socket can both express (inf cannot)."""
+
+
 @app.command("gate")
 @collector_paused()  # a plan, its policy input and the reports are trees: nothing to collect
 def gate_command(  # noqa: PLR0917 (typer maps each parameter to a flag)
@@ -64,7 +68,9 @@ def gate_command(  # noqa: PLR0917 (typer maps each parameter to a flag)
         str | None,
         typer.Option("--opa-bin", help="OPA binary (default: $INFERFLEET_OPA, then .tools/bin/opa, then PATH)."),
     ] = None,
-    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for OPA's decision.")] = 30.0,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.1, max=MAX_TIMEOUT_S, help="Seconds to wait for OPA's decision.")
+    ] = 30.0,
     env: Annotated[
         str | None,
         typer.Option(

@@ -86,6 +86,13 @@ def test_opa_that_never_answers_times_out(capsys: pytest.CaptureFixture[str]) ->
     assert "did not answer within 0.5s" in err
 
 
+@pytest.mark.parametrize("timeout", ["inf", "1e999", "nan", "0", "86401"])
+def test_a_timeout_no_clock_can_wait_for_is_a_usage_error(capsys: pytest.CaptureFixture[str], timeout: str) -> None:
+    code, _, err = run_gate(capsys, ALLOWED, "--timeout", timeout)
+    assert code == 2
+    assert "--timeout" in err
+
+
 @pytest.mark.parametrize(
     ("status", "body", "expected"),
     [
