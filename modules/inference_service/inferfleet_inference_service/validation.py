@@ -2,15 +2,40 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.util
+import re
+from pathlib import Path
 from typing import Any
 
 
+@functools.cache
 def known_kubernetes_versions() -> list[str]:
-    """Kubernetes minor versions ("1.31") whose schemas the installed kubernetes-validate ships, ascending."""
-    from kubernetes_validate import utils
+    """Kubernetes minor versions ("1.31") whose schemas the installed kubernetes-validate ships, ascending.
 
-    minors = {utils.major_minor(version) for version in utils.all_versions()}
+    Read from the names of the package's schema folders (`v1.31.0-local`, ...), as
+    `kubernetes_validate.utils.all_versions` does, without importing the package: its import (the
+    JSON Schema validator) costs more than a small plan's whole composition, and every stack
+    check asks this. A package without that folder is asked through its API instead.
+    """
+    spec = importlib.util.find_spec("kubernetes_validate")
+    locations = (spec.submodule_search_locations or []) if spec is not None else []
+    found = [
+        Path(place) / "kubernetes-json-schema"
+        for place in locations
+        if (Path(place) / "kubernetes-json-schema").is_dir()
+    ]
+    if found:
+        names = [entry.name for entry in found[0].iterdir()]
+    else:
+        from kubernetes_validate import utils
+
+        names = [f"v{version}" for version in utils.all_versions()]
+    minors = {match[1] for name in names if (match := _SCHEMA_FOLDER.match(name))}
     return sorted(minors, key=lambda minor: tuple(int(part) for part in minor.split(".")))
+
+
+_SCHEMA_FOLDER = re.compile(r"v(\d+\.\d+)")
 
 
 def validate_manifest(manifest: dict[str, Any], version: str) -> None:

@@ -437,6 +437,24 @@ def test_the_validator_rejects_a_broken_manifest_and_an_unknown_version(nvidia_p
     assert {"1.25", "1.31"} <= set(known_kubernetes_versions())
 
 
+def test_the_known_versions_are_the_validators_own_with_or_without_its_schema_folder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from inferfleet_inference_service import validation
+    from kubernetes_validate import utils
+
+    expected = sorted(
+        {utils.major_minor(version) for version in utils.all_versions()},
+        key=lambda minor: tuple(int(part) for part in minor.split(".")),
+    )
+    validation.known_kubernetes_versions.cache_clear()
+    assert validation.known_kubernetes_versions() == expected  # read from the schema folders' names
+    validation.known_kubernetes_versions.cache_clear()
+    monkeypatch.setattr(validation.importlib.util, "find_spec", lambda _name: None)
+    assert validation.known_kubernetes_versions() == expected  # asked through the package's API
+    validation.known_kubernetes_versions.cache_clear()
+
+
 def test_a_component_without_an_explicit_provider_is_refused() -> None:
     def program() -> None:
         InferenceService("autoglm", _args())
