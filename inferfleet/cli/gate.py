@@ -31,7 +31,6 @@ from inferfleet.plan import Plan, check_plan
 from inferfleet.plan.collector import collector_paused
 from inferfleet.spec.settings import Cloud, Env
 
-
 MAX_TIMEOUT_S = 86_400.0
 """A day: the longest wait for OPA's answer that a clock and a socket can both express (inf cannot)."""
 
