@@ -13,7 +13,9 @@ from inferfleet.cli import console
 from inferfleet.cli.app import app
 from inferfleet.errors import EngineError, InputError, UsageError
 from inferfleet.gitrepo import Repository
+from inferfleet.reading import read_at_most
 from inferfleet.review.sticky import (
+    LIMITS,
     GitHubPullRequest,
     GitLabMergeRequest,
     check_size,
@@ -62,7 +64,8 @@ def post_command(
     if (github is None) == (gitlab is None) or number == 0:
         raise UsageError("give --github OWNER/NAME or --gitlab PROJECT, and --pr/--mr NUMBER")
     try:
-        body = body_file.read_text(encoding="utf-8")
+        # A character is at most 4 bytes of UTF-8: more than that many bytes is over any platform's limit.
+        body = read_at_most(body_file, 4 * max(LIMITS.values())).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{body_file}: cannot read the comment ({type(exc).__name__})") from None
     platform = "github" if github is not None else "gitlab"

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from inferfleet.errors import PolicyInputError
-from inferfleet.gate.policy_data import UniqueKeyLoader
+from inferfleet.gate.policy_data import UniqueKeyLoader, read_policy_file
 
 SEVERITIES = ("critical", "high", "medium", "low")
 ENFORCEMENTS = ("mandatory", "advisory")
@@ -114,7 +114,7 @@ def load_catalog(policies_dir: Path, *, relative_to: Path | None = None) -> list
     seen: dict[str, str] = {}
     for source in rego_sources(policies_dir):
         shown = str(source.relative_to(relative_to)) if relative_to else str(source)
-        lines = source.read_text(encoding="utf-8").splitlines()
+        lines = read_policy_file(source).splitlines()
         package = next((m.group(1) for line in lines if (m := _PACKAGE.match(line))), None)
         if package is None:
             raise PolicyInputError(shown, "", "no `package` line")

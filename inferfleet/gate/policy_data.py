@@ -14,9 +14,12 @@ import jsonschema
 import yaml
 
 from inferfleet.errors import PolicyInputError
+from inferfleet.reading import read_at_most
+
+_EventParser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+class UniqueKeyLoader(_EventParser):  # type: ignore[misc,valid-type]
     """PyYAML's safe loader (libyaml's when built with it), refusing a key written twice in one mapping.
 
     Policy data and METADATA are also read by OPA, whose YAML reader is YAML 1.1 like PyYAML's, so
@@ -46,10 +49,34 @@ DATA_FILE = "data.yaml"
 SCHEMA_FILE = "schema.yaml"
 
 
-def _load(path: Path) -> Any:
+MAX_POLICY_FILE_BYTES = 4 * 1024 * 1024
+"""Largest policy data, schema or Rego file read (the largest in this repository is about 20 KiB)."""
+
+
+def read_policy_file(path: Path) -> str:
+    """A policy folder's file as text, bounded; a file that cannot be read is a PolicyInputError."""
     try:
+        raw = read_at_most(path, MAX_POLICY_FILE_BYTES)
+        if len(raw) > MAX_POLICY_FILE_BYTES:
+            raise PolicyInputError(str(path), "", f"is larger than {MAX_POLICY_FILE_BYTES} bytes")
+        return raw.decode("utf-8")
+    except OSError as exc:
+        raise PolicyInputError(str(path), "", f"cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise PolicyInputError(str(path), f"byte {exc.start}", "is not UTF-8 text") from None
+
+
+def _load(path: Path) -> Any:
+    text = read_policy_file(path)
+    try:
+        # An alias shares its anchor's value here, but the schema check walks it once per use: a
+        # few lines of nested aliases would take it billions of steps. Policy data needs none.
+        for event in yaml.parse(text, Loader=_EventParser):
+            if isinstance(event, yaml.AliasEvent):
+                line = f"line {event.start_mark.line + 1}" if event.start_mark else ""
+                raise PolicyInputError(str(path), line, "uses a YAML alias (*name); write the value out")
         # libyaml's safe loader (PyYAML's C binding) reads the policy data 3x faster than the pure-Python one.
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueKeyLoader)
+        return yaml.load(text, Loader=UniqueKeyLoader)
     except yaml.YAMLError as exc:
         raise PolicyInputError(str(path), "", f"is not valid YAML ({exc})") from exc
 

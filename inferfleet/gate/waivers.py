@@ -18,7 +18,8 @@ from typing import Any
 
 from inferfleet.errors import PolicyInputError, cut
 from inferfleet.gate.policy_data import key_path
-from inferfleet.spec.strict_yaml import YamlInputError, parse_yaml
+from inferfleet.reading import read_at_most
+from inferfleet.spec.strict_yaml import MAX_FILE_BYTES, YamlInputError, parse_yaml
 
 WAIVER_FIELDS = ("policy_id", "urn", "owner", "reason", "expires")
 EXPIRED_WAIVER_ID = "IF-WAIVER-001"
@@ -66,7 +67,7 @@ def load_waivers(path: Path, known_ids: Iterable[str]) -> list[Waiver]:
     file = str(path)
     try:
         # The stack files' strict reader: YAML 1.2 (JSON too), a repeated key refused, size and aliases bounded.
-        document = parse_yaml(path.read_bytes())
+        document = parse_yaml(read_at_most(path, MAX_FILE_BYTES))
     except OSError as exc:
         raise PolicyInputError(file, "", f"cannot read the waivers file ({exc.strerror})") from exc
     except YamlInputError as exc:

@@ -22,6 +22,7 @@ from inferfleet.plan.collector import collector_paused
 from inferfleet.plan.finish import check_plan
 from inferfleet.plan.model import PLAN_FORMAT, Plan
 from inferfleet.plan.preview import from_preview, is_preview
+from inferfleet.reading import read_at_most
 
 DEFAULT_MAX_PLAN_BYTES = 256 * 1024 * 1024
 
@@ -41,7 +42,10 @@ def read_json(source: str, *, max_bytes: int, stdin: Any = None) -> Any:
             raise PlanInputError(label, "", f"cannot read the plan ({exc.strerror})") from exc
         if size > max_bytes:
             raise PlanInputError(label, "", f"is {size} bytes, above the limit of {max_bytes} (--max-plan-bytes)")
-        raw = path.read_bytes()
+        try:
+            raw = read_at_most(path, max_bytes)
+        except OSError as exc:
+            raise PlanInputError(label, "", f"cannot read the plan ({exc.strerror})") from exc
     if len(raw) > max_bytes:
         raise PlanInputError(label, "", f"is more than {max_bytes} bytes, the limit (--max-plan-bytes)")
     if not raw.strip():

@@ -24,6 +24,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from inferfleet.errors import LocatedInputError
+from inferfleet.reading import read_at_most
 
 PRICES_FILE = Path(__file__).with_name("prices.csv")
 COLUMNS = ("cloud", "region", "kind", "item", "billing", "price", "currency", "unit", "source", "fetched", "estimate")
@@ -207,7 +208,9 @@ def load_prices(path: Path = PRICES_FILE, *, today: date | None = None) -> Price
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise PriceTableError(file, "", f"expected at most {MAX_BYTES} bytes, found {size}")
-        data = path.read_bytes()
+        data = read_at_most(path, MAX_BYTES)
+        if len(data) > MAX_BYTES:
+            raise PriceTableError(file, "", f"expected at most {MAX_BYTES} bytes, found more")
     except OSError as error:
         raise PriceTableError(file, "", f"cannot be read ({error.strerror or error})") from None
     try:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from inferfleet import FLEET_CONFIG_KEY, PROJECT
 from inferfleet.errors import ECHO_LIMIT, SpecError, cut, holds_credential
+from inferfleet.reading import read_at_most
 from inferfleet.spec.checks import check_fleet
 from inferfleet.spec.model import STACK_NAME, STACK_NAME_MAX, FleetSpec
 from inferfleet.spec.strict_yaml import MAX_FILE_BYTES, YamlInputError, parse_yaml
@@ -86,8 +87,7 @@ def load_stack(stacks_dir: Path, name: str) -> StackConfig:
 def read_stack_document(path: Path, file: str) -> Any:
     """The parsed stack file: strict YAML 1.2, bounded in size, depth and alias expansion (see strict_yaml)."""
     try:
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_FILE_BYTES + 1)
+        raw = read_at_most(path, MAX_FILE_BYTES)
     except OSError as exc:
         raise SpecError(file, "", f"cannot be read: {exc.strerror or exc}") from None
     try:

@@ -122,3 +122,22 @@ def test_broken_policy_data_names_file_and_key(
     assert code == 2
     assert f"{data}: {key}: " in err if key else f"{data}: is not valid YAML" in err
     assert expectation in err
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # An alias is shared where it is loaded but walked once per use by the schema check: none in policy data.
+        (b"max_step: &step 20\nmin_step: *step\n", "data.yaml: line 2: uses a YAML alias"),
+        (b"max_step: 20\n\xff\n", "data.yaml: byte 13: is not UTF-8 text"),
+    ],
+)
+def test_policy_data_is_read_as_plain_bounded_text(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: bytes, expected: str
+) -> None:
+    copy = tmp_path / "opa"
+    shutil.copytree(DEFAULT_POLICIES, copy)
+    (copy / "canary" / "data.yaml").write_bytes(text)
+    code = main(["gate", str(DEFAULT_POLICIES / "canary" / "allowed_next_stage.json"), "--policies", str(copy)])
+    assert code == 2
+    assert expected in capsys.readouterr().err

@@ -191,6 +191,20 @@ def test_plan_that_is_not_utf8_is_an_input_error(capsys: pytest.CaptureFixture[s
     assert "is not UTF-8 text" in err
 
 
+@pytest.mark.parametrize("flag", ["plan", "--waivers"])
+def test_a_file_that_never_ends_is_refused_at_its_limit(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, flag: str
+) -> None:
+    """A symlink to /dev/zero (a pull request can commit one) reports 0 bytes and never ends."""
+    endless = tmp_path / "endless.json"
+    endless.symlink_to("/dev/zero")
+    args = [str(endless), "--max-plan-bytes", "1000"] if flag == "plan" else [ALLOWED, flag, str(endless)]
+    code, _, err = run_gate(capsys, *args)
+    assert code == 2
+    assert f"{endless}: " in err
+    assert "more than 1000 bytes" in err or "above the limit" in err
+
+
 def test_plan_above_the_limit_is_refused_before_reading(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_gate(capsys, ALLOWED, "--max-plan-bytes", "100")
     assert code == 2

@@ -85,6 +85,10 @@ def test_size_and_encoding_are_bounded(tmp_path: Path) -> None:
         load_prices(latin)
     with pytest.raises(PriceTableError, match="cannot be read"):
         load_prices(tmp_path / "missing.csv")
+    endless = tmp_path / "endless.csv"
+    endless.symlink_to("/dev/zero")  # reports 0 bytes and never ends
+    with pytest.raises(PriceTableError, match=r"expected at most \d+ bytes, found more"):
+        load_prices(endless)
 
 
 def test_rows_round_trip_through_the_one_writer(tmp_path: Path) -> None:
