@@ -31,6 +31,7 @@ from inferfleet.plan.finish import check_plan
 from inferfleet.plan.load import plan_from_json, read_json
 from inferfleet.plan.model import Plan
 from inferfleet.plan.preview import is_preview
+from inferfleet.reading import read_at_most
 
 PLAN_TIMEOUT_SECONDS = 600
 _BOOT = (
@@ -118,6 +119,10 @@ class BaseTree:
         raise EngineError(f"--base {self.ref}: planning {stack} failed (exit {completed.returncode}): {said}")
 
 
+MAX_PYPROJECT_BYTES = 1024 * 1024
+"""Largest pyproject.toml read from a base tree (this repository's are about 3 KiB)."""
+
+
 def check_dependencies(tree: BaseTree) -> None:
     """Refuse a base whose pyprojects require versions other than the installed ones."""
     own = set()
@@ -126,11 +131,16 @@ def check_dependencies(tree: BaseTree) -> None:
     for project in projects:
         if not project.exists():
             continue
-        try:
-            data = tomllib.loads(project.read_text())
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"--base {tree.ref}: {project.relative_to(tree.root)} is not valid TOML ({exc})") from exc
         where = f"--base {tree.ref}: {project.relative_to(tree.root)}"
+        try:
+            raw = read_at_most(project, MAX_PYPROJECT_BYTES)
+            if len(raw) > MAX_PYPROJECT_BYTES:
+                raise InputError(f"{where} is over {MAX_PYPROJECT_BYTES} bytes")
+            data = tomllib.loads(raw.decode("utf-8"))
+        except OSError as exc:
+            raise InputError(f"{where} cannot be read ({exc.strerror})") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"{where} is not valid TOML ({exc})") from exc
         table = data.get("project", {})
         if not isinstance(table, dict):
             raise InputError(f"{where}: project: expected a table")
