@@ -96,20 +96,24 @@ def gate_command(  # noqa: PLR0917 (typer maps each parameter to a flag)
     fleet = given_settings(env=env, cloud=cloud, region=region)
     if fleet and stack is not None:
         raise UsageError("--env, --cloud and --region describe a plan file or preview; --stack plans a stack file")
-    catalog = load_catalog(policies)
-    check_policy_data(policies)
-    known_ids = [rule.policy_id for policy in catalog for rule in policy.rules]
-    waiver_list = load_waivers(waivers, known_ids) if waivers is not None else []
-    document = _head_plan(plan, stack, stacks_dir=stacks_dir, max_plan_bytes=max_plan_bytes, fleet=fleet)
-    if base is not None:
-        from inferfleet.diff.run import with_base_release
-
-        base_plan = load_plan(base, max_bytes=max_plan_bytes, stacks_dir=stacks_dir, fleet=fleet)
-        document = with_base_release(document, base_plan, base)
+    # OPA starts first and loads the policies while the plan is read and checked here (about 0.15 s
+    # of wall time saved on each run); every error below stops it again on the way out.
     engine = (
-        OpaEngine(opa_url, timeout=timeout) if opa_url else OpaEngine.start(policies, binary=opa_bin, timeout=timeout)
+        OpaEngine(opa_url, timeout=timeout)
+        if opa_url
+        else OpaEngine.start(policies, binary=opa_bin, timeout=timeout, wait=False)
     )
     with engine:
+        catalog = load_catalog(policies)
+        check_policy_data(policies)
+        known_ids = [rule.policy_id for policy in catalog for rule in policy.rules]
+        waiver_list = load_waivers(waivers, known_ids) if waivers is not None else []
+        document = _head_plan(plan, stack, stacks_dir=stacks_dir, max_plan_bytes=max_plan_bytes, fleet=fleet)
+        if base is not None:
+            from inferfleet.diff.run import with_base_release
+
+            base_plan = load_plan(base, max_bytes=max_plan_bytes, stacks_dir=stacks_dir, fleet=fleet)
+            document = with_base_release(document, base_plan, base)
         result = decide(document, engine, catalog, waivers=waiver_list)
     # The verdict is shown first: a report that cannot be written (exit 2) never hides it.
     if as_json:

@@ -163,30 +163,50 @@ class OpaServer:
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
+        self._attempts_left = 0
+        self._deadline = 0.0
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        """Start OPA and wait until it answers."""
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
+        """Start OPA without waiting for it: it loads and compiles the policies while the caller goes on
+        (the gate reads and checks the plan meanwhile); :meth:`wait_ready` before the first query."""
         if not self.policies.is_dir():
             raise UsageError(f"{self.policies}: no such policies folder (--policies)")
         # A port picked free can be taken before OPA binds it; only then is another try worth it.
-        attempts = 1 if self.requested_port else 3
-        for attempt in range(attempts):
-            self.port = self.requested_port or free_loopback_port()
-            try:
-                self._launch()
-                return
-            except EngineError as exc:
-                self.stop()
-                if attempt + 1 == attempts or "address already in use" not in str(exc):
-                    raise
-            except BaseException:  # interrupted (Ctrl-C, SIGTERM) while OPA was starting
-                self.stop()
-                raise
+        self._attempts_left = 1 if self.requested_port else 3
+        try:
+            self._spawn()
+        except BaseException:  # interrupted (Ctrl-C, SIGTERM) or failed while OPA was starting
+            self.stop()
+            raise
 
-    def _launch(self) -> None:
+    def wait_ready(self) -> None:
+        """Wait until the launched OPA is healthy; relaunch on another port if its port was taken."""
+        try:
+            while True:
+                try:
+                    self._wait_healthy()
+                    return
+                except EngineError as exc:
+                    self._attempts_left -= 1
+                    if self._attempts_left <= 0 or "address already in use" not in str(exc):
+                        raise
+                    self.stop()
+                    self._spawn()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _spawn(self) -> None:
+        self.port = self.requested_port or free_loopback_port()
         # Lives as long as the process (closed in stop()), so OPA's errors can be quoted when it fails.
         self._log = tempfile.TemporaryFile()  # noqa: SIM115
         command = [
@@ -214,7 +234,11 @@ class OpaServer:
             )
         except OSError as exc:
             raise EngineError(f"could not run OPA ({self.binary}): {exc}", hint=_BOOTSTRAP_HINT) from exc
-        deadline = time.monotonic() + self.startup_timeout
+        self._deadline = time.monotonic() + self.startup_timeout
+
+    def _wait_healthy(self) -> None:
+        if self.process is None:
+            raise EngineError("OPA was stopped before it became healthy")
         with requests.Session() as session:
             while True:
                 if self.process.poll() is not None:
@@ -224,7 +248,7 @@ class OpaServer:
                     )
                 if _healthy(session, self.url):
                     return
-                if time.monotonic() > deadline:
+                if time.monotonic() > self._deadline:
                     raise EngineError(
                         f"OPA did not become healthy on 127.0.0.1:{self.port} within {self.startup_timeout:g}s"
                     )
@@ -265,6 +289,8 @@ class OpaEngine:
         self.server = server
         self.timeout = timeout
         self.session = requests.Session()
+        self._ready = server is None
+        self._start_error: EngineError | None = None
 
     @classmethod
     def start(
@@ -275,10 +301,33 @@ class OpaEngine:
         port: int | None = None,
         timeout: float = 30.0,
         startup_timeout: float = 15.0,
+        wait: bool = True,
     ) -> OpaEngine:
-        server = OpaServer(policies, binary=find_opa(binary), port=port, startup_timeout=startup_timeout)
-        server.start()
-        return cls(server.url, timeout=timeout, server=server)
+        """An engine on a new OPA server of ours, started and healthy; `wait=False` returns as soon as
+        OPA is launched, and the first query waits for it (the caller's own work overlaps OPA's start)."""
+        try:
+            server = OpaServer(policies, binary=find_opa(binary), port=port, startup_timeout=startup_timeout)
+            server.launch()
+        except EngineError as exc:
+            if wait:
+                raise
+            # Said at the first query, so that an input error found meanwhile is reported first (exit 2).
+            engine = cls("http://127.0.0.1:0", timeout=timeout)
+            engine._start_error = exc
+            return engine
+        engine = cls(server.url, timeout=timeout, server=server)
+        if wait:
+            engine.wait_ready()
+        return engine
+
+    def wait_ready(self) -> None:
+        """Wait for our OPA server, if it is still starting (a server at a URL is taken as it is)."""
+        if self._start_error is not None:
+            raise self._start_error
+        if self.server is not None and not self._ready:
+            self.server.wait_ready()  # stops the server if it never became healthy
+            self.url = self.server.url  # a taken port may have moved it
+            self._ready = True
 
     def __enter__(self) -> OpaEngine:
         return self
@@ -296,6 +345,7 @@ class OpaEngine:
         return decision.violations, decision.policies
 
     def decide(self, policy_input: Mapping[str, Any]) -> Decision:
+        self.wait_ready()
         query = {"query": QUERY, "input": policy_input}
         try:
             body = orjson.dumps(query)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import threading
 from collections.abc import Callable
@@ -13,7 +14,8 @@ import pytest
 from gate_helpers import FIXTURES, fixture_plan, held_port, http_server, run_gate, write_json
 
 from inferfleet.errors import EngineError
-from inferfleet.gate import OpaEngine, OpaServer, find_opa
+from inferfleet.gate import DEFAULT_POLICIES, OpaEngine, OpaServer, find_opa
+from inferfleet.gate import engine as engine_module
 
 ALLOWED = str(FIXTURES / "workloads" / "allowed_hardened_service.json")
 pytestmark = pytest.mark.slow
@@ -47,6 +49,55 @@ def test_a_binary_that_is_not_opa_is_an_engine_error(capsys: pytest.CaptureFixtu
     code, _, err = run_gate(capsys, ALLOWED, "--opa-bin", str(fake))
     assert code == 3
     assert "exited with status 7" in err
+
+
+def test_a_bad_plan_is_an_input_error_even_when_opa_cannot_start(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """OPA is launched before the plan is read; what it could not do is said only at the query, so a
+    bad input is still exit 2 (and names the file), not an engine error."""
+    bad = tmp_path / "plan.json"
+    bad.write_text('{"format": "inferfleet.plan/v1", "resources": [')
+    code, _, err = run_gate(capsys, str(bad), "--opa-bin", str(tmp_path / "no-opa"))
+    assert code == 2
+    assert f"{bad}: " in err
+    assert "no-opa" not in err
+
+
+def test_opa_launched_before_a_bad_plan_does_not_outlive_the_gate(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    policies = tmp_path / "policies-of-this-test"  # its path marks this test's OPA among others
+    shutil.copytree(DEFAULT_POLICIES, policies)
+    bad = tmp_path / "plan.json"
+    bad.write_text("[]")
+    code, _, _ = run_gate(capsys, str(bad), "--policies", str(policies))
+    assert code == 2
+    assert _pids_with_argument(str(policies)) == []
+
+
+def _pids_with_argument(argument: str) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                arguments = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:  # the process ended meanwhile
+                continue
+            if argument.encode() in arguments:
+                pids.append(int(entry.name))
+    return pids
+
+
+def test_a_free_port_taken_before_opa_binds_it_moves_to_another(monkeypatch: pytest.MonkeyPatch) -> None:
+    free_port = engine_module.free_loopback_port
+    with held_port() as taken:
+        ports = iter([taken])  # the first port picked is taken by the time OPA binds it
+        monkeypatch.setattr(engine_module, "free_loopback_port", lambda: next(ports, 0) or free_port())
+        with OpaEngine.start(DEFAULT_POLICIES) as engine:
+            assert engine.server is not None
+            assert engine.server.port != taken
+            assert engine.url == f"http://127.0.0.1:{engine.server.port}"
 
 
 def test_port_taken_is_an_engine_error() -> None:
