@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import http.client
 import json
 import os
 import shutil
@@ -28,7 +29,6 @@ from typing import IO, Any, Protocol
 from urllib.parse import urlsplit
 
 import orjson
-import requests
 
 from inferfleet.errors import EngineError, UsageError
 from inferfleet.gate.catalog import ENFORCEMENTS, SEVERITIES
@@ -239,20 +239,19 @@ class OpaServer:
     def _wait_healthy(self) -> None:
         if self.process is None:
             raise EngineError("OPA was stopped before it became healthy")
-        with requests.Session() as session:
-            while True:
-                if self.process.poll() is not None:
-                    raise EngineError(
-                        f"OPA exited with status {self.process.returncode} while starting on 127.0.0.1:{self.port}: "
-                        f"{self.output() or 'no output'}"
-                    )
-                if _healthy(session, self.url):
-                    return
-                if time.monotonic() > self._deadline:
-                    raise EngineError(
-                        f"OPA did not become healthy on 127.0.0.1:{self.port} within {self.startup_timeout:g}s"
-                    )
-                time.sleep(0.02)
+        while True:
+            if self.process.poll() is not None:
+                raise EngineError(
+                    f"OPA exited with status {self.process.returncode} while starting on 127.0.0.1:{self.port}: "
+                    f"{self.output() or 'no output'}"
+                )
+            if _healthy(self.url):
+                return
+            if time.monotonic() > self._deadline:
+                raise EngineError(
+                    f"OPA did not become healthy on 127.0.0.1:{self.port} within {self.startup_timeout:g}s"
+                )
+            time.sleep(0.02)
 
     def output(self) -> str:
         """What OPA printed (its errors), trimmed."""
@@ -288,7 +287,6 @@ class OpaEngine:
         self.url = url
         self.server = server
         self.timeout = timeout
-        self.session = requests.Session()
         self._ready = server is None
         self._start_error: EngineError | None = None
 
@@ -336,7 +334,6 @@ class OpaEngine:
         self.close()
 
     def close(self) -> None:
-        self.session.close()
         if self.server is not None:
             self.server.stop()
 
@@ -352,23 +349,15 @@ class OpaEngine:
         except orjson.JSONEncodeError:  # integers beyond 64 bits: OPA takes them, orjson does not write them
             body = json.dumps(query).encode()
         try:
-            response = self.session.post(
-                f"{self.url}/v1/query",
-                data=body,
-                headers={"Content-Type": "application/json"},
-                timeout=self.timeout,
-                stream=True,
-            )
-            response.raise_for_status()
-            raw = response.raw.read(MAX_ANSWER_BYTES + 1, decode_content=True)
-        except requests.Timeout as exc:
+            status, raw = _request(self.url, "POST", "/v1/query", body=body, timeout=self.timeout)
+        except TimeoutError as exc:
             raise EngineError(f"OPA at {self.url} did not answer within {self.timeout:g}s") from exc
-        except requests.ConnectionError as exc:
+        except ConnectionError as exc:  # refused, reset, or closed without an answer
             raise EngineError(f"lost OPA at {self.url}{self._process_note()}: {exc}") from exc
-        except requests.HTTPError as exc:
-            raise EngineError(f"OPA at {self.url} refused the query: {_error_text(exc)}") from exc
-        except (requests.RequestException, OSError) as exc:
+        except (http.client.HTTPException, OSError) as exc:
             raise EngineError(f"OPA at {self.url} failed: {exc}") from exc
+        if status >= HTTPStatus.BAD_REQUEST:
+            raise EngineError(f"OPA at {self.url} refused the query: {_error_text(status, raw)}")
         if len(raw) > MAX_ANSWER_BYTES:
             raise EngineError(f"OPA at {self.url} answered more than {MAX_ANSWER_BYTES} bytes")
         try:
@@ -385,22 +374,38 @@ class OpaEngine:
         return f" (our OPA process exited with status {status})" if status is not None else ""
 
 
-def _healthy(session: requests.Session, url: str) -> bool:
+def _request(url: str, method: str, path: str, *, body: bytes | None, timeout: float) -> tuple[int, bytes]:
+    """One HTTP request to OPA: its status and at most MAX_ANSWER_BYTES + 1 bytes of its answer.
+
+    The standard library's client, on a connection of its own: `requests` took 0.17 s of CPU to
+    import, a quarter of a small plan's whole gate, for two kinds of request to a server we started.
+    """
+    parts = urlsplit(url)
+    connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    connection = connection_class(parts.hostname or "", parts.port, timeout=timeout)
     try:
-        return session.get(f"{url}/health", timeout=1.0).status_code == HTTPStatus.OK
-    except requests.RequestException:
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read(MAX_ANSWER_BYTES + 1)
+    finally:
+        connection.close()
+
+
+def _healthy(url: str) -> bool:
+    try:
+        status, _ = _request(url, "GET", "/health", body=None, timeout=1.0)
+    except (http.client.HTTPException, OSError):
         return False
+    return status == HTTPStatus.OK
 
 
-def _error_text(exc: requests.HTTPError) -> str:
-    response = exc.response
-    if response is None:
-        return str(exc)
+def _error_text(status: int, raw: bytes) -> str:
     with contextlib.suppress(ValueError):
-        body = response.json()
+        body = orjson.loads(raw)
         if isinstance(body, dict) and "message" in body:
-            return f"HTTP {response.status_code}: {body.get('code', '')} {body['message']}"
-    return f"HTTP {response.status_code}: {response.text[:300]}"
+            return f"HTTP {status}: {body.get('code', '')} {body['message']}"
+    return f"HTTP {status}: {raw[:300].decode('utf-8', 'replace')}"
 
 
 def parse_answer(answer: Any, source: str) -> tuple[list[dict[str, Any]], set[str]]:

@@ -21,17 +21,17 @@ def _with_resource_count(plan_name: str) -> tuple[dict[str, object], int]:
 
 def test_a_whole_plan_is_decided_in_one_query(opa_engine: OpaEngine, monkeypatch: pytest.MonkeyPatch) -> None:
     requests_sent = []
-    send = opa_engine.session.post
+    send = engine_module._request
 
-    def counting_post(*args: Any, **kwargs: Any) -> Any:
-        requests_sent.append(args)
+    def counting_request(*args: Any, **kwargs: Any) -> Any:
+        requests_sent.append(args[1:3])
         return send(*args, **kwargs)
 
     document, resources = _with_resource_count(DENIED_ANYWHERE)
-    monkeypatch.setattr(opa_engine.session, "post", counting_post)
+    monkeypatch.setattr(engine_module, "_request", counting_request)
     violations, policies = opa_engine.evaluate(document)
     assert resources > 1
-    assert len(requests_sent) == 1
+    assert requests_sent == [("POST", "/v1/query")]
     assert "workloads" in policies
     assert any(v["policy_id"].startswith("IF-") for v in violations)
 
