@@ -16,10 +16,11 @@ import typer
 from inferfleet.cli import console
 from inferfleet.cli.app import app
 from inferfleet.diff.model import Verdict
-from inferfleet.diff.report import console_report, dumps
+from inferfleet.diff.report import console_report
 from inferfleet.diff.run import DiffRequest, GateFunction, compute_diff
 from inferfleet.errors import UsageError
 from inferfleet.gate.engine import DEFAULT_POLICIES
+from inferfleet.jsontext import dumps
 from inferfleet.plan.model import Plan
 
 if TYPE_CHECKING:
@@ -164,10 +165,9 @@ def _head_commit(stacks_dir: Path) -> str:
 def _write_sarif(folder: Path, results: dict[str, GateResult], stacks_dir: Path) -> None:
     from importlib.metadata import version
 
-    from inferfleet.gate.report import dumps as report_dumps
     from inferfleet.gate.report import sarif_report
 
     for stack, result in sorted(results.items()):
         artifact = str(stacks_dir / f"Pulumi.{stack}.yaml")
         report = sarif_report(result, artifact=artifact, tool_version=version("inferfleet"))
-        console.write_atomically(folder / f"{stack}.sarif", report_dumps(report))
+        console.write_atomically(folder / f"{stack}.sarif", dumps(report))

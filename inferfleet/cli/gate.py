@@ -26,7 +26,8 @@ from inferfleet.gate import (
     load_waivers,
 )
 from inferfleet.gate.policy_data import check_policy_data
-from inferfleet.gate.report import console_report, dumps, json_report, junit_report, sarif_report
+from inferfleet.gate.report import console_report, json_report, junit_report, sarif_report
+from inferfleet.jsontext import dumps
 from inferfleet.plan import Plan, check_plan
 from inferfleet.plan.collector import collector_paused
 from inferfleet.spec.settings import Cloud, Env

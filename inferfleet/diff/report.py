@@ -21,11 +21,6 @@ def diff_document(stacks: Iterable[StackDiff]) -> DiffDocument:
     return {"format": DIFF_FORMAT, "stacks": sorted(stacks, key=lambda s: s["stack"])}
 
 
-def dumps(document: DiffDocument) -> str:
-    """Canonical text: sorted keys, two-space indentation, one trailing newline (byte-identical per input)."""
-    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-
-
 def _value(value: Any) -> str:
     if value is None:
         return "(absent)"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -280,7 +279,3 @@ def xml_safe(document: str) -> str:
     makes the file malformed) becomes a visible escape such as `\\x00`; markup characters are already
     escaped by ElementTree."""
     return _NOT_XML.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), document)
-
-
-def dumps(document: Any) -> str:
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

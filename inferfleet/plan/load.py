@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from inferfleet.errors import PlanInputError, cut
+from inferfleet.jsontext import CANONICAL_OPTIONS
 from inferfleet.plan.collector import collector_paused
 from inferfleet.plan.finish import check_plan
 from inferfleet.plan.model import PLAN_FORMAT, Plan
@@ -50,6 +51,9 @@ def read_json(source: str, *, max_bytes: int, stdin: Any = None) -> Any:
         raise PlanInputError(label, "", f"is more than {max_bytes} bytes, the limit (--max-plan-bytes)")
     if not raw.strip():
         raise PlanInputError(label, "", "is empty; expected a plan document or `pulumi preview --json` output")
+    written = _as_written_by_us(raw)
+    if written is not None:
+        return written
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -69,6 +73,25 @@ def read_json(source: str, *, max_bytes: int, stdin: Any = None) -> Any:
         raise PlanInputError(label, "", f"is nested more than {MAX_PLAN_DEPTH} levels deep") from None
     _check_depth(document, label)
     return document
+
+
+def _as_written_by_us(raw: bytes) -> Any | None:
+    """The document of a file in the canonical text inferfleet writes (inferfleet.jsontext), else None.
+
+    orjson reads three times faster than the strict reader below but keeps the last of two equal
+    keys silently. A text that orjson's document writes back byte for byte was the canonical text of
+    that document, which has unique keys: no key can have been written twice, and orjson has already
+    refused NaN, infinities, lone surrogates and text that is not UTF-8. Anything else (a preview, a
+    plan edited by hand) is read by the strict reader, which finds and names the problem.
+    """
+    try:
+        with collector_paused():  # a parsed plan is a tree: nothing for the collector to find
+            document = orjson.loads(raw)
+        # orjson's writer only: the standard library's fallback writes integers orjson read as floats.
+        rewritten = orjson.dumps(document, option=CANONICAL_OPTIONS)
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+        return None
+    return document if rewritten == raw else None
 
 
 class _NotStrictJsonError(ValueError):

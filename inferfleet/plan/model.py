@@ -6,7 +6,6 @@ Format `inferfleet.plan/v1` (docs/plan-format.md, docs/plan.schema.json). Source
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any, NotRequired, TypedDict
 
@@ -27,7 +26,7 @@ __all__ = [
     "dumps",
 ]
 
-from inferfleet import FLEET_CONFIG_KEY
+from inferfleet import FLEET_CONFIG_KEY, jsontext
 
 PLAN_FORMAT = "inferfleet.plan/v1"
 UNKNOWN = "(known after apply)"
@@ -110,5 +109,5 @@ class Plan(StackSettings):
 
 
 def dumps(document: Mapping[str, Any]) -> str:
-    """The canonical text of a plan: stable key order and indentation, one trailing newline."""
-    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    """The canonical text of a plan (inferfleet.jsontext): stable key order and indentation, one trailing newline."""
+    return jsontext.dumps(document)

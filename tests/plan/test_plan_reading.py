@@ -1,0 +1,56 @@
+"""Reading plans back: the canonical text is read fast, and nothing the strict reader refuses gets past it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from inferfleet.errors import PlanInputError
+from inferfleet.jsontext import canonical_bytes, dumps
+from inferfleet.plan.load import STRICT_JSON, read_json
+
+POLICIES = Path(__file__).resolve().parents[2] / "policies" / "opa"
+
+
+def _reference_plan() -> dict[str, object]:
+    path = POLICIES / "workloads" / "allowed_hardened_service.json"
+    document: dict[str, object] = json.loads(path.read_text())
+    return document
+
+
+def test_the_writer_writes_what_the_standard_librarys_canonical_encoder_does() -> None:
+    document = _reference_plan()
+    assert (
+        canonical_bytes(document)
+        == (json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
+    )
+    # The one documented difference (exponents of small floats), and integers orjson cannot write.
+    assert dumps({"weight": 1.5e-7}) == '{\n  "weight": 1.5e-7\n}\n'
+    assert dumps({"huge": 2**70}) == '{\n  "huge": 1180591620717411303424\n}\n'
+
+
+def test_a_plan_in_canonical_text_reads_as_the_strict_reader_reads_it(tmp_path: Path) -> None:
+    document = _reference_plan()
+    path = tmp_path / "plan.json"
+    path.write_text(dumps(document))
+    assert read_json(str(path), max_bytes=10**8) == STRICT_JSON.decode(path.read_text()) == document
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        # Laid out exactly as the writer lays out a key, but written twice: the fast path must not keep the last.
+        (
+            lambda text: text.replace('  "format": ', '  "format": "x",\n  "format": ', 1),
+            "the key 'format' more than once",
+        ),
+        (lambda text: text.replace('"format": "', '"format": 1e999, "x": "', 1), "1e999 is beyond the range"),
+    ],
+)
+def test_a_canonical_looking_plan_with_a_repeated_key_is_refused(tmp_path: Path, edit: object, expected: str) -> None:
+    path = tmp_path / "plan.json"
+    path.write_text(edit(dumps(_reference_plan())))  # type: ignore[operator]
+    with pytest.raises(PlanInputError, match=expected):
+        read_json(str(path), max_bytes=10**8)
