@@ -48,28 +48,24 @@ def test_every_rule_has_advisory_or_mandatory_and_both_exist() -> None:
     assert levels == {"advisory", "mandatory"}
 
 
-def test_rule_without_complete_metadata_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("metadata", "expected"),
+    [
+        (
+            "# title: T\n# custom:\n#   id: IF-X-001\n#   severity: high\n",
+            "rule METADATA lacks description, custom.enforcement",
+        ),
+        (
+            "# title: T\n# description: D\n# custom:\n#   id: IF-X-001\n#   severity: high\n#   severity: low\n",
+            r"METADATA is not valid YAML \(key 'severity' is written twice",
+        ),
+    ],
+)
+def test_rule_with_incomplete_or_unreadable_metadata_is_refused(tmp_path: Path, metadata: str, expected: str) -> None:
     folder = tmp_path / "p"
     folder.mkdir()
-    (folder / "p.rego").write_text(
-        "package p\n\n# METADATA\n# title: T\n# custom:\n#   id: IF-X-001\n#   severity: high\n"
-        "deny contains 1 if input.x\n"
-    )
-    with pytest.raises(PolicyInputError, match=r"p.rego: line 3: rule METADATA lacks description, custom.enforcement"):
-        load_catalog(tmp_path)
-
-
-def test_metadata_with_a_repeated_key_is_refused(tmp_path: Path) -> None:
-    folder = tmp_path / "p"
-    folder.mkdir()
-    (folder / "p.rego").write_text(
-        "package p\n\n# METADATA\n# title: T\n# description: D\n# custom:\n#   id: IF-X-001\n"
-        "#   severity: high\n#   severity: low\n#   enforcement: mandatory\n"
-        "deny contains 1 if input.x\n"
-    )
-    with pytest.raises(
-        PolicyInputError, match=r"p.rego: line 3: METADATA is not valid YAML \(key 'severity' is written twice"
-    ):
+    (folder / "p.rego").write_text(f"package p\n\n# METADATA\n{metadata}deny contains 1 if input.x\n")
+    with pytest.raises(PolicyInputError, match=rf"p.rego: line 3: {expected}"):
         load_catalog(tmp_path)
 
 
