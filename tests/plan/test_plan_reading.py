@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from inferfleet.errors import PlanInputError
 from inferfleet.jsontext import canonical_bytes, dumps
-from inferfleet.plan.load import STRICT_JSON, read_json
+from inferfleet.plan import check_plan
+from inferfleet.plan.load import STRICT_JSON, load_plan, read_json
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies" / "opa"
 
@@ -54,3 +58,29 @@ def test_a_canonical_looking_plan_with_a_repeated_key_is_refused(tmp_path: Path,
     path.write_text(edit(dumps(_reference_plan())))  # type: ignore[operator]
     with pytest.raises(PlanInputError, match=expected):
         read_json(str(path), max_bytes=10**8)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    edits=st.lists(
+        st.tuples(st.integers(min_value=0), st.binary(max_size=4), st.integers(min_value=0, max_value=3)),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_a_damaged_plan_is_read_or_refused_never_a_crash(
+    tmp_path_factory: pytest.TempPathFactory, edits: list[Any]
+) -> None:
+    """Bytes replaced, inserted or cut anywhere in a real plan: the reader returns a checked plan or
+    refuses it with a PlanInputError (exit 2), and agrees with the strict reader about what it read."""
+    raw = bytearray(dumps(_reference_plan()).encode())
+    for position, data, cut in edits:
+        at = position % (len(raw) + 1)
+        raw[at : at + cut] = data
+    path = tmp_path_factory.mktemp("damaged") / "plan.json"
+    path.write_bytes(bytes(raw))
+    try:
+        plan = load_plan(str(path), max_bytes=10**8, stacks_dir=path.parent)
+    except PlanInputError:
+        return
+    assert plan == check_plan(STRICT_JSON.decode(bytes(raw).decode("utf-8")), str(path))
