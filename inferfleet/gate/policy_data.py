@@ -6,7 +6,7 @@ written as one string matches nothing); the gate refuses it first, naming the fi
 
 from __future__ import annotations
 
-import typing
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
@@ -32,15 +32,17 @@ class UniqueKeyLoader(_EventParser):  # type: ignore[misc,valid-type]
             if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *anchor` merges; the keys it brings may repeat
                 continue
             key = self.construct_object(key_node, deep=True)
-            if isinstance(key, typing.Hashable) and key in lines:
+            if not isinstance(key, Hashable):  # the safe constructor refuses it itself
+                continue
+            line = key_node.start_mark.line + 1
+            if key in lines:
                 raise yaml.constructor.ConstructorError(
                     None,
                     None,
-                    f"key {str(key)[:64]!r} is written twice (lines {lines[key]} and {key_node.start_mark.line + 1})",
+                    f"key {str(key)[:64]!r} is written twice (lines {lines[key]} and {line})",
                     key_node.start_mark,
                 )
-            if isinstance(key, typing.Hashable):
-                lines[key] = key_node.start_mark.line + 1
+            lines[key] = line
         mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
         return mapping
 

@@ -75,6 +75,10 @@ def read_json(source: str, *, max_bytes: int, stdin: Any = None) -> Any:
     return document
 
 
+_CANONICAL_START = b'{\n  "'
+"""How the canonical text of a plan (an object with keys) begins."""
+
+
 def _as_written_by_us(raw: bytes) -> Any | None:
     """The document of a file in the canonical text inferfleet writes (inferfleet.jsontext), else None.
 
@@ -84,6 +88,8 @@ def _as_written_by_us(raw: bytes) -> Any | None:
     refused NaN, infinities, lone surrogates and text that is not UTF-8. Anything else (a preview, a
     plan edited by hand) is read by the strict reader, which finds and names the problem.
     """
+    if not raw.startswith(_CANONICAL_START):  # a preview (Pulumi indents by 4) is not parsed twice
+        return None
     try:
         with collector_paused():  # a parsed plan is a tree: nothing for the collector to find
             document = orjson.loads(raw)

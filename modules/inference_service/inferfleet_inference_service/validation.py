@@ -20,13 +20,9 @@ def known_kubernetes_versions() -> list[str]:
     """
     spec = importlib.util.find_spec("kubernetes_validate")
     locations = (spec.submodule_search_locations or []) if spec is not None else []
-    found = [
-        Path(place) / "kubernetes-json-schema"
-        for place in locations
-        if (Path(place) / "kubernetes-json-schema").is_dir()
-    ]
-    if found:
-        names = [entry.name for entry in found[0].iterdir()]
+    folder = next((found for place in locations if (found := Path(place) / "kubernetes-json-schema").is_dir()), None)
+    if folder is not None:
+        names = [entry.name for entry in folder.iterdir()]
     else:
         from kubernetes_validate import utils
 
