@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import json
 import threading
 import warnings
@@ -27,6 +28,7 @@ from typing import Any
 from google.protobuf import empty_pb2, struct_pb2
 
 from inferfleet.errors import EngineError, InferfleetError
+from inferfleet.plan import lazy_outputs
 from inferfleet.plan.collector import collector_paused
 
 ORGANIZATION = "organization"
@@ -37,7 +39,9 @@ StackOutputsResolver = Callable[[str], Mapping[str, Any]]
 PATCHED_PULUMI_VERSIONS = ("3.272.0",)
 """The Pulumi SDK versions whose runtime the replacements below were read against: `_drain` stands
 in for `pulumi.runtime.stack.wait_for_rpcs` and reads `SETTINGS.outputs` and the RPC manager;
-`_no_stack_trace` stands in for `pulumi.runtime.resource._get_stack_trace`. Add a version only
+`_no_stack_trace` stands in for `pulumi.runtime.resource._get_stack_trace`;
+`lazy_outputs.transfer_properties` wraps `pulumi.runtime.rpc.transfer_properties` and builds the Outputs
+its resolvers settle (`Output(deps, value, known, secret)`, `rpc.Resolver`). Add a version only
 after reading its runtime and running tests/plan/test_runtime_tuning.py against it."""
 
 
@@ -50,17 +54,20 @@ class Tuning:
     skip_stack_traces: bool = True
     """Don't capture a stack trace per resource: Pulumi reads every frame's source line for a source
     position that only the engine's diagnostics use, and a plan never holds."""
+    lazy_outputs: bool = True
+    """Build a resource's output property as an Output only when the program reads it
+    (:mod:`inferfleet.plan.lazy_outputs`), not four futures and a task for each of its properties."""
     pause_collector: bool = True
     """Freeze the heap the imports built and run no cyclic collection while the program runs
     (:func:`collector_paused`)."""
 
     @property
     def patches_pulumi(self) -> bool:
-        return self.drain_outputs or self.skip_stack_traces
+        return self.drain_outputs or self.skip_stack_traces or self.lazy_outputs
 
 
 TUNED = Tuning()
-STOCK = Tuning(drain_outputs=False, skip_stack_traces=False, pause_collector=False)
+STOCK = Tuning(drain_outputs=False, skip_stack_traces=False, lazy_outputs=False, pause_collector=False)
 """Pulumi's mock runtime as shipped: the reference the tuned runtime is compared with."""
 TUNING: contextvars.ContextVar[Tuning] = contextvars.ContextVar("inferfleet_plan_tuning", default=TUNED)
 """The tuning `run_program` uses; tests and benchmarks set STOCK to compare."""
@@ -243,7 +250,7 @@ def _run(
     tuning: Tuning,
 ) -> Capture:
     from pulumi.runtime import config as pulumi_config
-    from pulumi.runtime import mocks, settings
+    from pulumi.runtime import mocks, rpc, settings
     from pulumi.runtime import resource as pulumi_resource
     from pulumi.runtime import stack as pulumi_stack
 
@@ -270,12 +277,15 @@ def _run(
     loop = asyncio.new_event_loop()
     stock_wait = pulumi_stack.wait_for_rpcs
     stock_stack_trace = pulumi_resource._get_stack_trace
+    stock_transfer = rpc.transfer_properties
     try:
         asyncio.set_event_loop(loop)
         if tuning.drain_outputs:
             pulumi_stack.wait_for_rpcs = _drain
         if tuning.skip_stack_traces:
             pulumi_resource._get_stack_trace = _no_stack_trace
+        if tuning.lazy_outputs:
+            rpc.transfer_properties = functools.partial(lazy_outputs.transfer_properties, stock=stock_transfer)
         loop.run_until_complete(pulumi_stack.run_in_stack(program))
     except InferfleetError:
         raise
@@ -287,6 +297,7 @@ def _run(
     finally:
         pulumi_stack.wait_for_rpcs = stock_wait
         pulumi_resource._get_stack_trace = stock_stack_trace
+        rpc.transfer_properties = stock_transfer
         asyncio.set_event_loop(None)
         loop.close()
     return monitor.capture
