@@ -18,8 +18,10 @@ run in fresh processes, alternating (A B C A B C ...), and measured by the kerne
 Then `inferfleet plan --all` over --all-stacks stacks of about --all-size resources each, against
 one `inferfleet plan -s` process per stack run one after the other (their times summed).
 
-Targets (bench, not tests): plan <= 0.5x the stock floor in CPU at 1,000 and 5,000 resources;
-peak RSS <= 1.0x the floor; marginal CPU per resource at 10,000 <= 1.1x that at 1,000.
+Targets (bench, not tests), as issue 14 sets them: plan <= 0.5x the stock floor in CPU and peak RSS
+<= 1.0x the floor at 1,000 and 5,000 resources; marginal CPU per resource at 10,000 <= 1.1x that at
+1,000. The RSS ratio at the other sizes is printed in the table and judged by nobody: at 100 resources
+it is the imports (the CLI's typer, rich and pydantic besides the SDKs the floor loads).
 
     .venv/bin/python bench/plan_scale.py [--sizes 100 1000 5000 10000] [--repeats 3]
                                          [--all-stacks 50] [--all-size 200] [--all-repeats 1]
@@ -118,9 +120,8 @@ def scale(sizes: list[int], repeats: int, scratch: Path, nodes_for: Callable[[in
         if 1000 <= target <= 5000:
             ratio = median_cpu(plan_rows) / median_cpu(floor_rows)
             met.append(verdict(f"CPU plan/floor at {resources}", ratio, CPU_TARGET))
-        met.append(
-            verdict(f"peak RSS plan/floor at {resources}", peak_rss(plan_rows) / peak_rss(floor_rows), MEMORY_TARGET)
-        )
+            memory = peak_rss(plan_rows) / peak_rss(floor_rows)
+            met.append(verdict(f"peak RSS plan/floor at {resources}", memory, MEMORY_TARGET))
     counts = sorted(medians)
     if len(counts) >= 3:
         # Marginal CPU per resource: the slope from the next smaller size, at about 1,000 and at the largest size.
