@@ -6,7 +6,7 @@ the resource monitor is replaced, by :class:`PlanMonitor`, which records each Re
 outputs, ids and computed properties stay unknown.
 
 The run is tuned for speed (:class:`Tuning`): the plan is the same byte for byte as under Pulumi's
-stock runtime (tests/plan/test_runtime_tuning.py proves it for every reference stack), but two
+stock runtime (tests/plan/test_runtime_tuning.py proves it for every reference stack), but three
 of the tunings replace functions inside Pulumi's runtime, so a run refuses a Pulumi version the
 replacements were not written against (:data:`PATCHED_PULUMI_VERSIONS`).
 """

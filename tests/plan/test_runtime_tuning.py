@@ -76,13 +76,13 @@ def test_the_stock_runtime_patches_nothing_and_needs_no_version_check(
 
 
 def test_a_run_leaves_pulumi_and_the_collector_as_it_found_them() -> None:
-    from pulumi.runtime import resource, stack
+    from pulumi.runtime import resource, rpc, stack
 
-    wait, stack_trace = stack.wait_for_rpcs, resource._get_stack_trace
+    stock = (stack.wait_for_rpcs, resource._get_stack_trace, rpc.transfer_properties)
     assert gc.isenabled()
     Planner(STACKS).plan("staging-cn-south")
     assert gc.isenabled()
-    assert (stack.wait_for_rpcs, resource._get_stack_trace) == (wait, stack_trace)
+    assert (stack.wait_for_rpcs, resource._get_stack_trace, rpc.transfer_properties) == stock
 
 
 def test_a_failing_program_restores_the_collector() -> None:
