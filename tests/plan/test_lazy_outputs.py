@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
@@ -13,15 +13,6 @@ import pytest
 from inferfleet.errors import EngineError
 from inferfleet.plan import dumps, plan_program, runtime
 from inferfleet.plan.lazy_outputs import LazyOutputs
-
-
-@pytest.fixture
-def stock_runtime() -> Iterator[None]:
-    token = runtime.TUNING.set(runtime.STOCK)
-    try:
-        yield
-    finally:
-        runtime.TUNING.reset(token)
 
 
 def _both(program: Callable[[], None]) -> tuple[str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,15 +12,6 @@ from inferfleet.cli.app import main
 from inferfleet.errors import EngineError
 from inferfleet.plan import Planner, dumps, runtime
 from inferfleet.spec import list_stacks
-
-
-@pytest.fixture
-def stock_runtime() -> Iterator[None]:
-    token = runtime.TUNING.set(runtime.STOCK)
-    try:
-        yield
-    finally:
-        runtime.TUNING.reset(token)
 
 
 def _texts(stacks: Path) -> dict[str, str]:
