@@ -140,7 +140,7 @@ class LazyOutputs(dict[str, Any]):
 
     def copy(self) -> dict[str, Any]:
         self._read_all()
-        return dict(dict.items(self))
+        return dict.copy(self)
 
     def pop(self, key: str, *default: Any) -> Any:
         self._read_all()

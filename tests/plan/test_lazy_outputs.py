@@ -75,53 +75,36 @@ def test_an_unread_property_of_a_failed_registration_fails_the_plan_as_in_pulumi
     assert "twice" in tuned.value.message
 
 
-def _settled(outputs: LazyOutputs, read_first: bool, settlement: tuple[Any, ...]) -> Any:
-    async def scenario() -> Any:
-        if read_first:
-            output = outputs.get("cidr")
-            outputs.resolver("cidr")(*settlement)
-        else:
-            outputs.resolver("cidr")(*settlement)
-            output = outputs["cidr"]
-        assert isinstance(output, pulumi.Output)
-        return await output.future(), await output.is_known(), await output.is_secret(), await output.resources()
-
-    return scenario
+async def _settled(resource: object, read_first: bool, settlement: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Value, known, secret and dependencies of property `cidr`, read before or after its settlement."""
+    outputs = LazyOutputs({"_name": "net"}, resource, ["cidr"])
+    if read_first:
+        output = outputs.get("cidr")
+        outputs.resolver("cidr")(*settlement)
+    else:
+        outputs.resolver("cidr")(*settlement)
+        output = outputs["cidr"]
+    assert isinstance(output, pulumi.Output)
+    return await output.future(), await output.is_known(), await output.is_secret(), await output.resources()
 
 
 @pytest.mark.parametrize("read_first", [True, False], ids=["read-then-settled", "settled-then-read"])
 def test_an_output_built_on_read_carries_value_known_secret_and_dependencies(read_first: bool) -> None:
     resource, dependency = object(), object()
-    loop = asyncio.new_event_loop()
-    try:
-        asyncio.set_event_loop(loop)
-        outputs = LazyOutputs({"_name": "net"}, resource, ["cidr"])
-        settlement = ("10.0.0.0/16", True, True, {dependency}, None)
-        result = loop.run_until_complete(_settled(outputs, read_first, settlement)())
-    finally:
-        asyncio.set_event_loop(None)
-        loop.close()
+    settlement = ("10.0.0.0/16", True, True, {dependency}, None)
+    result = asyncio.run(_settled(resource, read_first, settlement))
     assert result == ("10.0.0.0/16", True, True, {resource, dependency})
 
 
 @pytest.mark.parametrize("read_first", [True, False], ids=["read-then-failed", "failed-then-read"])
 def test_an_output_built_on_read_fails_with_the_registration(read_first: bool) -> None:
     failure = RuntimeError("registration refused")
-    loop = asyncio.new_event_loop()
-    try:
-        asyncio.set_event_loop(loop)
-        outputs = LazyOutputs({}, object(), ["cidr"])
-        with pytest.raises(RuntimeError, match="registration refused"):
-            loop.run_until_complete(_settled(outputs, read_first, (None, False, False, None, failure))())
-    finally:
-        asyncio.set_event_loop(None)
-        loop.close()
+    with pytest.raises(RuntimeError, match="registration refused"):
+        asyncio.run(_settled(object(), read_first, (None, False, False, None, failure)))
 
 
 def test_the_dict_reads_like_the_eager_one() -> None:
-    loop = asyncio.new_event_loop()
-    try:
-        asyncio.set_event_loop(loop)
+    async def scenario() -> None:
         outputs = LazyOutputs({"_name": "net"}, object(), ["cidr", "name", "tags"])
         assert "cidr" in outputs
         assert "missing" not in outputs
@@ -134,6 +117,5 @@ def test_the_dict_reads_like_the_eager_one() -> None:
         assert sorted(outputs) == ["_name", "cidr", "name", "tags"]
         with pytest.raises(KeyError):
             outputs["missing"]
-    finally:
-        asyncio.set_event_loop(None)
-        loop.close()
+
+    asyncio.run(scenario())
