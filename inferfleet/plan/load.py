@@ -49,7 +49,7 @@ def read_json(source: str, *, max_bytes: int, stdin: Any = None) -> Any:
             raise PlanInputError(label, "", f"cannot read the plan ({exc.strerror})") from exc
     if len(raw) > max_bytes:
         raise PlanInputError(label, "", f"is more than {max_bytes} bytes, the limit (--max-plan-bytes)")
-    if not raw.strip():
+    if not raw or raw.isspace():  # not `raw.strip()`: that copies a plan of hundreds of MB to learn this
         raise PlanInputError(label, "", "is empty; expected a plan document or `pulumi preview --json` output")
     written = _as_written_by_us(raw)
     if written is not None:

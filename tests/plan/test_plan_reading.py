@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from inferfleet.errors import PlanInputError
 from inferfleet.jsontext import canonical_bytes, dumps
-from inferfleet.plan import check_plan
+from inferfleet.plan import check_plan, finish
 from inferfleet.plan.load import STRICT_JSON, load_plan, read_json
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies" / "opa"
@@ -84,3 +84,43 @@ def test_a_damaged_plan_is_read_or_refused_never_a_crash(
     except PlanInputError:
         return
     assert plan == check_plan(STRICT_JSON.decode(bytes(raw).decode("utf-8")), str(path))
+
+
+@pytest.mark.parametrize("raw", [b"", b" \n\t\r\x0b\x0c"])
+def test_an_empty_plan_is_refused_by_name(tmp_path: Path, raw: bytes) -> None:
+    path = tmp_path / "plan.json"
+    path.write_bytes(raw)
+    with pytest.raises(PlanInputError, match="is empty; expected a plan document"):
+        read_json(str(path), max_bytes=10**8)
+
+
+_JSON_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.sampled_from(["", "urn:pulumi:s::p::t::n", "create", "urn:other"]),
+    st.lists(st.one_of(st.text(max_size=3), st.integers()), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+_RESOURCE_KEYS = [*finish._RESOURCE, "old_inputs", "replace_reasons"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    resource=st.one_of(
+        st.fixed_dictionaries({}, optional=dict.fromkeys(_RESOURCE_KEYS, _JSON_VALUES)),
+        # Mostly valid, one key changed: the cases where a looser fast check would let a problem through.
+        st.tuples(st.sampled_from(_RESOURCE_KEYS), _JSON_VALUES).map(
+            lambda change: {**_reference_plan()["resources"][0], change[0]: change[1]}  # type: ignore[index]
+        ),
+        _JSON_VALUES,
+    )
+)
+def test_the_fast_resource_check_agrees_with_the_checks_that_name_a_problem(resource: Any) -> None:
+    try:
+        finish._check_resource(resource, "resources[0]", "plan.json")
+    except PlanInputError:
+        passes = False
+    else:
+        passes = True
+    assert finish._well_formed(resource) == passes
