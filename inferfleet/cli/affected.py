@@ -65,7 +65,7 @@ def affected_command(
         modules_of=modules_of,
     )
     if as_json:
-        console.out.print(orjson.dumps(result.as_json(), option=orjson.OPT_INDENT_2).decode(), markup=False)
+        console.emit(orjson.dumps(result.as_json(), option=orjson.OPT_INDENT_2).decode())
         return 0
     table = Table("stack", "why", title=f"stacks affected since {result.base[:12]}", title_justify="left")
     for item in result.stacks:

@@ -27,6 +27,15 @@ if not err.is_terminal:
 out = Console(highlight=False, soft_wrap=True, emoji=False)
 
 
+def emit(text: str) -> None:
+    """Machine output (JSON written by its writer) on stdout as it is, ending with a newline.
+
+    Not through rich: its print costs about 0.35 s per MB (9 s for the JSON of a 10,000-resource
+    plan) and changes nothing in JSON text (the only characters it drops, such as a carriage return,
+    are written as escapes in JSON)."""
+    out.file.write(text if text.endswith("\n") else text + "\n")
+
+
 def plain(value: object) -> str:
     """`value` as terminal text: every unprintable character written as an escape (see `visible`)."""
     return visible(value)

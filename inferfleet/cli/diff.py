@@ -133,7 +133,7 @@ def diff_command(  # noqa: PLR0917 (typer maps each parameter to a flag)
     else:
         document = compute_diff(request, observe=collector)
     if as_json:
-        console.out.print(dumps(document), end="", markup=False, highlight=False)
+        console.emit(dumps(document))
     if collector is not None and markdown is not None:
         from inferfleet.review.comment import pack
         from inferfleet.review.sticky import LIMITS

@@ -118,7 +118,7 @@ def gate_command(  # noqa: PLR0917 (typer maps each parameter to a flag)
         result = decide(document, engine, catalog, waivers=waiver_list)
     # The verdict is shown first: a report that cannot be written (exit 2) never hides it.
     if as_json:
-        console.out.print(dumps(json_report(result)), end="", markup=False, highlight=False)
+        console.emit(dumps(json_report(result)))
     console_report(result, console.err)
     reports: list[tuple[Path, Callable[[], str]]] = []
     if sarif is not None:

@@ -37,7 +37,7 @@ def api_command(
     """Print a module's public API from its code: args (type, required, default), outputs, deprecations."""
     api = module_api(root, name)
     if as_json:
-        console.out.print(json.dumps(api.to_json(), indent=2), markup=False, highlight=False)
+        console.emit(json.dumps(api.to_json(), indent=2))
         return 0
     _print_api(api)
     return 0
@@ -93,7 +93,7 @@ def release_command(
     """Release a module: bump checked against the API, CHANGELOG, build, upload, then the git tag."""
     plan = release(root, name, registry=registry, dry_run=dry_run)
     if as_json:
-        console.out.print(json.dumps(_release_json(plan, dry_run), indent=2), markup=False, highlight=False)
+        console.emit(json.dumps(_release_json(plan, dry_run), indent=2))
     bump = f"{plan.declared} release since {plan.base}" if plan.declared is not None else "first release"
     console.err.print(f"[bold]{markup(plan.distribution)} {markup(plan.version)}[/]: {markup(bump)}")
     for change in plan.changes:

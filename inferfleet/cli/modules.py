@@ -39,7 +39,7 @@ def check_command(
     """Per stack: each module's version, the newest release on the registry and the upgrade's bump level."""
     rows = check_modules(stack_plans(stacks_dir, plans_dir), registry_url(registry))
     if as_json:
-        console.out.print(json.dumps([asdict(row) for row in rows], indent=2), markup=False, highlight=False)
+        console.emit(json.dumps([asdict(row) for row in rows], indent=2))
         return 0
     table = Table("stack", "module", "version", "from", "newest", "upgrade", "deprecated inputs used")
     for row in rows:
@@ -71,7 +71,7 @@ def used_by_command(
     distribution = name if name.startswith(DISTRIBUTION_PREFIX) else DISTRIBUTION_PREFIX + name
     uses = used_by(stack_plans(stacks_dir, plans_dir), distribution.replace("_", "-"), spec)
     if as_json:
-        console.out.print(json.dumps([asdict(use) for use in uses], indent=2), markup=False, highlight=False)
+        console.emit(json.dumps([asdict(use) for use in uses], indent=2))
         return 0
     table = Table("stack", "env", "version", "from", title=markup(distribution), title_justify="left")
     for use in uses:

@@ -42,7 +42,7 @@ def plan_command(
         if out is not None:
             console.write_atomically(out, dumps(document))
         if as_json:
-            console.out.print(dumps(document), end="", markup=False)
+            console.emit(dumps(document))
         else:
             show_plan(document)
             if out is not None:
@@ -58,7 +58,7 @@ def plan_command(
         for name, document in documents.items():
             console.write_atomically(out / f"{name}.plan.json", dumps(document))
     if as_json:
-        console.out.print(dumps(documents), end="", markup=False)
+        console.emit(dumps(documents))
     else:
         show_summary(documents)
     return 0

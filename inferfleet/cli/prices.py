@@ -79,5 +79,5 @@ def refresh_command(  # noqa: PLR0917 (typer maps each parameter to a flag)
     """Update the price table from a cloud's official pricing API (credentials from the environment)."""
     result = refresh_prices(table, cloud, region=region, endpoint=endpoint, currency=currency)
     if as_json:
-        console.out.print(orjson.dumps(result_document(result), option=orjson.OPT_INDENT_2).decode(), markup=False)
+        console.emit(orjson.dumps(result_document(result), option=orjson.OPT_INDENT_2).decode())
     _show(result)

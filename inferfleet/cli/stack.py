@@ -47,7 +47,7 @@ def bump_command(
             "written": result.written,
             "changelog_entry": result.changelog_entry,
         }
-        console.out.print(json.dumps(document, indent=2, sort_keys=True), markup=False, highlight=False)
+        console.emit(json.dumps(document, indent=2, sort_keys=True))
     if not result.written:
         console.err.print(f"{markup(stack)}: nothing to bump since {markup(result.base_ref)} ({result.bump})")
         return 0

@@ -8,6 +8,7 @@ from xml.etree import ElementTree as ET
 
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from inferfleet.cli.console import markup as terminal_markup
 from inferfleet.cli.console import plain
@@ -63,11 +64,12 @@ def console_report(result: GateResult, console: Console) -> None:
 
     Lines are not wrapped: URNs stay whole, so they can be searched and copied.
     """
+    lines: list[Text] = []
 
     # Every value from the plan, the policies or the waivers goes through the one terminal writer:
-    # `text` inside markup, `plain` lines with markup off (control characters shown as escapes).
+    # `text` inside markup, `plain` lines as text, never markup (control characters shown as escapes).
     def show(line: str, *, markup: bool = True) -> None:
-        console.print(line if markup else plain(line), markup=markup, highlight=False, soft_wrap=True, emoji=False)
+        lines.append(Text.from_markup(line, emoji=False) if markup else Text(plain(line)))
 
     text = terminal_markup
     show(
@@ -103,6 +105,8 @@ def console_report(result: GateResult, console: Console) -> None:
     line = f"{counts['mandatory']} mandatory, {counts['advisory']} advisory, {counts['waived']} waived"
     verdict = "[bold green]PASS[/]" if result.passed else "[bold red]FAIL[/]"
     show(f"\n{verdict}: {line}")
+    # One print: rich spends about 0.25 ms on each, which made 6,667 violations (three lines each) 4.8 s.
+    console.print(Text("\n").join(lines), highlight=False, soft_wrap=True, emoji=False)
 
 
 def json_report(result: GateResult) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from stackfiles import STACKS, WriteStack, reference_config
 
+from inferfleet.cli import console
 from inferfleet.cli.app import main
 from inferfleet.plan import PLAN_FORMAT
 
@@ -29,10 +30,25 @@ def test_plan_writes_the_document_and_shows_the_tree(capsys: pytest.CaptureFixtu
     assert stdout == ""
 
 
-def test_plan_json_goes_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
-    code, stdout, _ = run(capsys, "plan", "-s", "staging-cn-south", "--stacks-dir", str(STACKS), "--json")
+def test_plan_json_goes_to_stdout_as_the_document_is_written(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "plan.json"
+    args = ("plan", "-s", "staging-cn-south", "--stacks-dir", str(STACKS), "--json", "--out", str(out))
+    code, stdout, _ = run(capsys, *args)
     assert code == 0
     assert json.loads(stdout)["stack"] == "staging-cn-south"
+    assert stdout == out.read_text()  # machine output is the canonical text, byte for byte
+
+
+@pytest.mark.parametrize(
+    ("text", "written"), [("{}", "{}\n"), ("{\n}\n", "{\n}\n"), ('"a\\u001b[2Jb"', '"a\\u001b[2Jb"\n')]
+)
+def test_machine_output_is_written_as_given_with_one_final_newline(
+    capsys: pytest.CaptureFixture[str], text: str, written: str
+) -> None:
+    console.emit(text)
+    assert capsys.readouterr().out == written
 
 
 def test_plan_all_writes_one_document_per_stack(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
