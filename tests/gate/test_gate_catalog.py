@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -90,9 +92,13 @@ BROKEN_DATA = [
         "regions",
         "allowed_regions:\n  prod:\n    aws: us-west-2\n",
         "allowed_regions.prod.aws",
-        "is not of type 'array'",
+        'is not of type "array"',
     ),
-    ("canary", "max_step: twenty\n", "max_step", "is not of type 'number'"),
+    ("canary", "max_step: twenty\n", "max_step", 'is not of type "number"'),
+    # YAML values JSON has no word for: OPA reads policy data as JSON.
+    ("canary", "max_step: 2026-01-01\n", "max_step", "expected a JSON value"),
+    ("canary", "max_step: .inf\n", "max_step", "expected a JSON value"),
+    ("canary", "max_step: {1: 20}\n", "max_step", "has the key 1; expected string keys"),
     ("canary", "max_step: [20\n", "", "is not valid YAML"),
     # OPA would take the last of two `max_step:` keys; the gate refuses the file instead.
     ("canary", "max_step: 20\nmax_step: 100\n", "", "key 'max_step' is written twice (lines 1 and 2)"),
@@ -137,3 +143,50 @@ def test_policy_data_is_read_as_plain_bounded_text(
     code = main(["gate", str(DEFAULT_POLICIES / "canary" / "allowed_next_stage.json"), "--policies", str(copy)])
     assert code == 2
     assert expected in capsys.readouterr().err
+
+
+def _gate_with_schema(tmp_path: Path, schema: str, data: str) -> subprocess.CompletedProcess[str]:
+    """`inferfleet gate` (its own process: a hang fails the test at the timeout) with the canary policy's
+    schema and data replaced."""
+    copy = tmp_path / "opa"
+    shutil.copytree(DEFAULT_POLICIES, copy)
+    (copy / "canary" / "schema.yaml").write_text(schema)
+    (copy / "canary" / "data.yaml").write_text(data)
+    plan = DEFAULT_POLICIES / "canary" / "allowed_next_stage.json"
+    inferfleet = Path(sys.executable).parent / "inferfleet"
+    return subprocess.run(
+        [str(inferfleet), "gate", str(plan), "--policies", str(copy)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_a_schema_reference_to_a_url_is_refused_and_never_fetched(tmp_path: Path) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.setblocking(False)
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/schema.json"
+        result = _gate_with_schema(tmp_path, f'$ref: "{url}"\n', "max_step: 20\n")
+        with pytest.raises(BlockingIOError):
+            listener.accept()  # nobody connected
+    assert result.returncode == 2
+    assert "canary/schema.yaml: (top level): is not a JSON Schema the gate can use" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_schema_pattern_runs_in_linear_time(tmp_path: Path) -> None:
+    """(a+)+$ against 'aaa...a!' backtracks 2^n times in a backtracking engine (Python's re): hours at n = 64."""
+    schema = "type: object\nproperties:\n  max_step: {type: string, pattern: '(a+)+$'}\n"
+    result = _gate_with_schema(tmp_path, schema, f"max_step: {'a' * 64}!\n")
+    assert result.returncode == 2
+    assert "max_step: " in result.stderr
+    assert "does not match" in result.stderr
+
+
+def test_a_schema_that_is_not_a_json_schema_is_named(tmp_path: Path) -> None:
+    result = _gate_with_schema(tmp_path, "type: object\nproperties:\n  max_step: {type: 5}\n", "max_step: 20\n")
+    assert result.returncode == 2
+    assert "canary/schema.yaml: properties.max_step.type: is not a JSON Schema the gate can use" in result.stderr
