@@ -122,14 +122,21 @@ def _validator(schema_file: Path) -> jsonschema_rs.Validator:
 
 
 _JSON_SCALARS = (str, int, float, bool, type(None))
+MAX_DEPTH = 64
+"""Deepest nesting of policy data or a schema (this repository's deepest is 6): the validator converts
+them recursively and gives up past a few hundred levels."""
 
 
 def _check_json_values(document: Any, path: Path) -> None:
     """Refuse what YAML can hold and JSON cannot (OPA reads the file as JSON data): keys that are not
-    strings, dates and times, binary, infinite numbers."""
+    strings, dates and times, binary, infinite numbers; and nesting deeper than MAX_DEPTH."""
     pending: list[tuple[Any, tuple[str | int, ...]]] = [(document, ())]
     while pending:
         value, where = pending.pop()
+        if len(where) > MAX_DEPTH:
+            raise PolicyInputError(
+                str(path), key_path(where[:MAX_DEPTH]), f"is nested more than {MAX_DEPTH} levels deep"
+            )
         if isinstance(value, dict):
             for key, item in value.items():
                 if not isinstance(key, str):
