@@ -27,6 +27,14 @@ class UniqueKeyLoader(_EventParser):  # type: ignore[misc,valid-type]
     both see the same values; but both would let a repeated key silently win over the first.
     """
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except ValueError as exc:  # a scalar Python refuses: a 13th month, an integer of more than 4,300 digits
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{cut(repr(node.value))} cannot be read ({cut(exc)})", node.start_mark
+            ) from None
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         lines: dict[Any, int] = {}
         for key_node, _ in node.value:

@@ -25,7 +25,7 @@ from inferfleet import FLEET_CONFIG_KEY
 from inferfleet.diff.compare import parse_semver
 from inferfleet.diff.model import OPS, Bump, Change, StackDiff
 from inferfleet.diff.run import DiffRequest, GateFunction, compute_diff
-from inferfleet.errors import InputError, PolicyDeniedError, SpecError
+from inferfleet.errors import InputError, PolicyDeniedError, SpecError, cut
 from inferfleet.gitrepo import Repository
 from inferfleet.review import markdown
 
@@ -90,6 +90,8 @@ def _load(path: Path) -> Any:
         raise SpecError(str(path), "", "no such stack file") from exc
     except YAMLError as exc:
         raise SpecError(str(path), "", f"is not valid YAML ({exc})") from exc
+    except ValueError as exc:  # a scalar the round-trip reader resolves but Python refuses, such as 2026-02-30
+        raise SpecError(str(path), "", f"holds a value that cannot be read ({cut(exc)}); quote it") from None
 
 
 def _fleet(document: Any, path: Path) -> Any:

@@ -16,8 +16,11 @@ import pytest
 from fleet_repo import SCENARIOS, TODAY, Outcome, git, init_repo, run_scenarios
 from stackfiles import REPO
 
+from inferfleet import FLEET_CONFIG_KEY
 from inferfleet.cli.diff import policy_gate
 from inferfleet.diff.model import Change
+from inferfleet.errors import SpecError
+from inferfleet.release.stack import declared_version
 from inferfleet.review.comment import Review, StackReview, render
 
 pytestmark = pytest.mark.slow
@@ -323,3 +326,13 @@ def test_review_comment_of_each_scenario_matches_its_snapshot(outcomes: dict[str
         snapshot.parent.mkdir(exist_ok=True)
         snapshot.write_text(text)
     assert text == snapshot.read_text()
+
+
+@pytest.mark.parametrize("value", ["2026-02-30", "2026-13-45"])
+def test_a_stack_file_value_the_round_trip_reader_cannot_build_is_named(tmp_path: Path, value: str) -> None:
+    """The spec reader keeps such a value as a string; the round-trip reader of `stack bump` resolves
+    it as a date and Python refuses the day (it was an internal error)."""
+    path = tmp_path / "Pulumi.x.yaml"
+    path.write_text(f"config:\n  {FLEET_CONFIG_KEY}:\n    version: 1.0.0\n    tags: {{since: {value}}}\n")
+    with pytest.raises(SpecError, match=r"Pulumi.x.yaml: holds a value that cannot be read \(.*\); quote it"):
+        declared_version(path)

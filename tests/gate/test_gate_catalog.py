@@ -61,6 +61,10 @@ def test_every_rule_has_advisory_or_mandatory_and_both_exist() -> None:
             "# title: T\n# description: D\n# custom:\n#   id: IF-X-001\n#   severity: high\n#   severity: low\n",
             r"METADATA is not valid YAML \(key 'severity' is written twice",
         ),
+        (
+            "# title: T\n# description: D\n# custom:\n#   id: IF-X-001\n#   version: 2026-13-45\n",
+            r"METADATA is not valid YAML \('2026-13-45' cannot be read \(month must be in 1..12\)",
+        ),
     ],
 )
 def test_rule_with_incomplete_or_unreadable_metadata_is_refused(tmp_path: Path, metadata: str, expected: str) -> None:
@@ -134,6 +138,9 @@ def test_broken_policy_data_names_file_and_key(
         (b"max_step: 20\n\xff\n", "data.yaml: byte 13: is not UTF-8 text"),
         # The schema validator converts data recursively and fails past a few hundred levels (an internal error).
         (b"max_step: " + b"[" * 300 + b"]" * 300 + b"\n", "is nested more than 64 levels deep"),
+        # Values PyYAML resolves but Python refuses to build (they surfaced as internal errors).
+        (b"max_step: 2026-13-45\n", "cannot be read (month must be in 1..12)"),
+        (b"max_step: " + b"9" * 5000 + b"\n", "cannot be read (Exceeds the limit (4300 digits)"),
     ],
 )
 def test_policy_data_is_read_as_plain_bounded_text(
