@@ -117,6 +117,13 @@ def _not_json(value: str) -> Any:
     raise _NotStrictJsonError(f"{value} is not a JSON number")
 
 
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:  # more digits than Python reads into an integer (4,300 unless configured otherwise)
+        raise _NotStrictJsonError(f"{cut(text)} has more digits ({len(text)}) than an integer can have here") from None
+
+
 def _finite(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
@@ -124,10 +131,13 @@ def _finite(text: str) -> float:
     return value
 
 
-STRICT_JSON = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_not_json, parse_float=_finite)
+STRICT_JSON = json.JSONDecoder(
+    object_pairs_hook=_unique_keys, parse_constant=_not_json, parse_float=_finite, parse_int=_integer
+)
 """The standard library's reader, strict: a key written twice in one object is refused (orjson, twice as
 fast, keeps the last one silently, so a crafted plan could show a reviewer one value and the gate
-another), and so are NaN and infinities. Lone surrogates are refused by the depth probe below."""
+another), and so are NaN, infinities and integers too long for Python to read. Lone surrogates are
+refused by the depth probe below."""
 
 
 MAX_PLAN_DEPTH = 255

@@ -51,6 +51,8 @@ def test_a_plan_in_canonical_text_reads_as_the_strict_reader_reads_it(tmp_path: 
             "the key 'format' more than once",
         ),
         (lambda text: text.replace('"format": "', '"format": 1e999, "x": "', 1), "1e999 is beyond the range"),
+        # More digits than Python reads into an integer: was an internal error (exit 3).
+        (lambda text: text.replace('"format": "', f'"format": {"9" * 5000}, "x": "', 1), r"has more digits \(5000\)"),
     ],
 )
 def test_a_canonical_looking_plan_with_a_repeated_key_is_refused(tmp_path: Path, edit: object, expected: str) -> None:
