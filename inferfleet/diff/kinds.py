@@ -54,13 +54,17 @@ def kinds() -> Mapping[str, Kind]:
     return table
 
 
+MAX_COUNT_DIGITS = 18
+"""A node count written as a string has at most this many digits (it fits in 64 bits)."""
+
+
 def value_at(inputs: Mapping[str, Any], path: str) -> Any:
     """The value at a dotted input path (`scalingConfig.desiredSize`, `instanceTypes.0`), or None."""
     node: Any = inputs
     for segment in path.split("."):
         if isinstance(node, dict):
             node = node.get(segment)
-        elif isinstance(node, list) and segment.isdigit() and int(segment) < len(node):
+        elif isinstance(node, list) and segment.isascii() and segment.isdigit() and int(segment) < len(node):
             node = node[int(segment)]
         else:
             return None
@@ -83,7 +87,9 @@ def _node_count(kind: Kind, inputs: Mapping[str, Any]) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.isdigit():  # some SDKs type counts as strings
+    # Some SDKs type counts as strings. ASCII digits only: str.isdigit also holds for "²", which int()
+    # refuses; and a count, not an integer longer than Python reads (the plan is untrusted).
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= MAX_COUNT_DIGITS:
         return int(value)
     return None
 
