@@ -21,6 +21,7 @@ from inferfleet.review.sticky import (
     check_size,
     post_sticky,
 )
+from inferfleet.urls import http_url
 
 comment_app = typer.Typer(help="The pull-request review comment.", no_args_is_help=True)
 app.add_typer(comment_app, name="comment")
@@ -45,8 +46,7 @@ def _token(platform: str) -> str:
 def _api_url(platform: str, given: str | None) -> str:
     variable, default = DEFAULT_API[platform]
     url = given or os.environ.get(variable) or default
-    if not url.startswith(("https://", "http://")) or len(url) > 2000:
-        raise InputError(f"--api-url {url[:80]!r}: expected an http(s) URL")
+    http_url(url, option="--api-url" if given else variable)
     return url
 
 
@@ -55,7 +55,7 @@ def post_command(
     body_file: Annotated[Path, typer.Argument(help="The comment (from `inferfleet diff --markdown`).")],
     github: Annotated[str | None, typer.Option("--github", help="GitHub repository OWNER/NAME.")] = None,
     gitlab: Annotated[str | None, typer.Option("--gitlab", help="GitLab project path or id.")] = None,
-    number: Annotated[int, typer.Option("--pr", "--mr", min=1, help="Pull/merge request number.")] = 0,
+    number: Annotated[int, typer.Option("--pr", "--mr", min=1, max=2**31 - 1, help="Pull/merge request number.")] = 0,
     api_url: Annotated[
         str | None, typer.Option("--api-url", help="API base URL (default: GITHUB_API_URL / CI_SERVER_URL).")
     ] = None,

@@ -32,6 +32,8 @@ from inferfleet.plan import Plan, check_plan
 from inferfleet.plan.collector import collector_paused
 from inferfleet.spec.settings import Cloud, Env
 
+MAX_PLAN_BYTES_LIMIT = 1 << 40
+"""The largest --max-plan-bytes: a tebibyte, more than a plan read into memory can be (and an int the OS reads)."""
 MAX_TIMEOUT_S = 86_400.0
 """A day: the longest wait for OPA's answer that a clock and a socket can both express (inf cannot)."""
 
@@ -56,7 +58,10 @@ def gate_command(  # noqa: PLR0917 (typer maps each parameter to a flag)
     sarif: Annotated[Path | None, typer.Option("--sarif", help="Write a SARIF 2.1.0 report here.")] = None,
     junit: Annotated[Path | None, typer.Option("--junit", help="Write a JUnit XML report here.")] = None,
     max_plan_bytes: Annotated[
-        int, typer.Option("--max-plan-bytes", min=1, help="Refuse plans larger than this many bytes.")
+        int,
+        typer.Option(
+            "--max-plan-bytes", min=1, max=MAX_PLAN_BYTES_LIMIT, help="Refuse plans larger than this many bytes."
+        ),
     ] = DEFAULT_MAX_PLAN_BYTES,
     policies: Annotated[
         Path, typer.Option("--policies", help="Folder of OPA policies and their data.")

@@ -26,7 +26,7 @@ Htpasswd = Annotated[
 @registry_app.command("serve")
 def serve_command(
     directory: Directory = Path(".registry"),
-    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = 8080,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port on 127.0.0.1.")] = 8080,
     htpasswd: Htpasswd = None,
     authenticated_downloads: Annotated[
         bool, typer.Option("--authenticated-downloads", help="Downloads and listings need a password too.")

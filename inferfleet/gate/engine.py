@@ -32,6 +32,7 @@ import orjson
 
 from inferfleet.errors import EngineError, UsageError
 from inferfleet.gate.catalog import ENFORCEMENTS, SEVERITIES
+from inferfleet.urls import http_url
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_POLICIES = REPO_ROOT / "policies" / "opa"
@@ -281,9 +282,7 @@ class OpaEngine:
     """Evaluates plans on an OPA server (ours, or one at a URL) through its REST API (`POST /v1/query`)."""
 
     def __init__(self, url: str, *, timeout: float = 30.0, server: OpaServer | None = None) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname or parts.port is None:
-            raise UsageError(f"--opa-url {url!r}: expected http(s)://HOST:PORT")
+        http_url(url, option="--opa-url", expected="http(s)://HOST:PORT", port_required=True)
         self.url = url
         self.server = server
         self.timeout = timeout

@@ -28,6 +28,7 @@ from packaging.utils import (
 from packaging.version import Version
 
 from inferfleet.errors import EngineError, InputError
+from inferfleet.urls import http_url
 
 DEFAULT_REGISTRY = "http://127.0.0.1:8080/"
 REGISTRY_ENV = "INFERFLEET_REGISTRY"
@@ -49,9 +50,10 @@ class RegistryCredentialsError(InputError):
 def registry_url(url: str | None) -> str:
     """The registry's upload URL (default: $INFERFLEET_REGISTRY, else the embedded pypiserver), checked."""
     chosen = url or os.environ.get(REGISTRY_ENV) or DEFAULT_REGISTRY
-    parsed = urllib.parse.urlsplit(chosen)
-    if len(chosen) > MAX_URL_LENGTH or parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise InputError(f"--registry {chosen[:80]!r}: expected an http(s) URL of a PyPI-compatible index")
+    expected = "an http(s) URL of a PyPI-compatible index"
+    if len(chosen) > MAX_URL_LENGTH:
+        raise InputError(f"--registry {chosen[:80]!r}: expected {expected}")
+    parsed = http_url(chosen, option="--registry", expected=expected)
     if parsed.username or parsed.password:
         raise InputError("--registry: put credentials in TWINE_USERNAME/TWINE_PASSWORD, not in the URL")
     return chosen if chosen.endswith("/") else chosen + "/"

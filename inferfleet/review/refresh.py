@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from inferfleet.errors import EngineError, InputError, UsageError
+from inferfleet.errors import EngineError, InputError, UsageError, cut
 from inferfleet.review.prices import (
     CURRENCIES,
     MAX_PRICE,
@@ -34,6 +34,7 @@ from inferfleet.review.prices import (
     with_price,
     write_table,
 )
+from inferfleet.urls import http_url
 
 MAX_ANSWER_ITEMS = 1000
 """Most price entries read from one answer (AWS lists one product per matching SKU)."""
@@ -335,6 +336,11 @@ def refresh_prices(
         raise UsageError(f"--currency: expected one of {', '.join(CURRENCIES)}")
     if currency is not None and cloud != "tencentcloud":
         raise UsageError("--currency: only Tencent Cloud's API leaves its currency unsaid")
+    if endpoint is not None:  # a bare host means https, as the SDKs take it
+        try:
+            http_url(endpoint if "://" in endpoint else f"https://{endpoint}", option="--endpoint")
+        except InputError:
+            raise UsageError(f"--endpoint {cut(repr(endpoint))}: expected an http(s) URL or a host name") from None
     today = today or date.today()
     table = load_prices(table_path, today=today)
     rows = [

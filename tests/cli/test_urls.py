@@ -1,0 +1,65 @@
+"""Every URL a command takes is checked once (inferfleet.urls): a malformed one is an input error naming
+its option (exit 2), never a client library's ValueError surfacing as an internal error (exit 3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from inferfleet.cli.app import main
+from inferfleet.errors import InputError
+from inferfleet.gate import DEFAULT_POLICIES
+from inferfleet.urls import http_url
+
+PLAN = str(DEFAULT_POLICIES / "canary" / "allowed_next_stage.json")
+MALFORMED = [
+    "http://[::1",
+    "http://127.0.0.1:99999",
+    "http://127.0.0.1:port",
+    "ftp://127.0.0.1:1",
+    "http://",
+    "x" * 3000,
+]
+
+
+@pytest.mark.parametrize("url", MALFORMED)
+def test_a_malformed_url_is_an_input_error(url: str) -> None:
+    with pytest.raises(InputError, match=r"^--flag .*: expected an http\(s\) URL$"):
+        http_url(url, option="--flag")
+
+
+def test_a_port_can_be_required() -> None:
+    assert http_url("http://[::1]:8181", option="--flag", port_required=True).port == 8181
+    with pytest.raises(InputError):
+        http_url("http://127.0.0.1/", option="--flag", port_required=True)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (["gate", PLAN, "--opa-url"], "--opa-url"),
+        (["diff", "--base-plan", PLAN, "--head-plan", PLAN, "--opa-url"], "--opa-url"),
+        (["modules", "check", "--registry"], "--registry"),
+        (["module", "release", "vpc", "--dry-run", "--registry"], "--registry"),
+        (["prices", "refresh", "--cloud", "aws", "--endpoint"], "--endpoint"),
+        (["comment", "post", "BODY", "--github", "o/r", "--pr", "1", "--api-url"], "--api-url"),
+    ],
+)
+@pytest.mark.parametrize("url", ["http://[::1", "http://127.0.0.1:99999"])
+def test_every_command_refuses_a_malformed_url_by_its_option(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    case: tuple[list[str], str],
+    url: str,
+) -> None:
+    args, option = case
+    for variable in ("GITHUB_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(variable, "x")
+    body = tmp_path / "comment.md"
+    body.write_text("<!-- inferfleet-review -->\n")
+    code = main([str(body) if arg == "BODY" else arg for arg in args] + [url])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"{option} '{url}': expected" in err
