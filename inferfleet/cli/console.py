@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -66,10 +67,21 @@ def write_atomically(path: Path, content: str | bytes) -> None:
     """Write a file completely or not at all: a failed run never leaves half a file behind.
 
     A path the user named that cannot be a file (a folder, a file's child, no permission) is an
-    InputError naming it; a full or failing disk is an EngineError.
+    InputError naming it; a full or failing disk is an EngineError. A character device or a pipe
+    (/dev/stdout, /dev/null, a FIFO) is written into, like `tee` does: renaming a file over it would
+    replace the device itself (and, run as root, break /dev/null for every program).
     """
-    if path.is_dir():
+    try:
+        mode = path.stat().st_mode
+    except (OSError, ValueError):  # no such file yet (the usual case), or a name no file can have
+        mode = 0
+    if stat.S_ISDIR(mode):
         raise InputError(f"{plain(path)}: is a folder; expected the path of a file to write")
+    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+        _write_into(path, content)
+        return
+    if mode and not stat.S_ISREG(mode):
+        raise InputError(f"{plain(path)}: is a device or socket; expected the path of a file to write")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -85,6 +97,14 @@ def write_atomically(path: Path, content: str | bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _write_into(path: Path, content: str | bytes) -> None:
+    try:
+        with path.open("wb") as stream:
+            stream.write(content.encode("utf-8") if isinstance(content, str) else content)
+    except OSError as exc:
+        raise _write_error(path, exc) from None
 
 
 def _write_error(path: Path, exc: OSError) -> InputError | EngineError:
