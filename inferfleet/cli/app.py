@@ -1,7 +1,8 @@
 """The `inferfleet` command: subcommands registered here, and the one place errors become exit codes.
 
 Exit codes: 0 ok, 1 policy denied, 2 input or usage error, 3 internal or engine error; 128 + N when
-signal N (SIGINT, SIGTERM, SIGHUP) stopped the command, after it cleaned up (OPA stopped, no partial file).
+signal N (SIGINT, SIGTERM, SIGHUP) stopped the command, after it cleaned up (OPA stopped, no partial file),
+and 141 (128 + SIGPIPE) when the reader of its output went away.
 
 Adding a subcommand: write `inferfleet/cli/<name>.py` registering itself on `app` (`@app.command("<name>")`
 or `app.add_typer(..., name="<name>")`), then add ONE line to :data:`COMMANDS` below. A run imports
@@ -12,6 +13,7 @@ importing any (tests/cli/test_app.py checks that the table's help matches each c
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
 import os
 import signal
@@ -124,6 +126,9 @@ def _root(
 
 
 INTERRUPTING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+STOPPED_BY_SIGPIPE = 128 + signal.SIGPIPE
+"""The exit code when the reader of our output closed it, as a shell reports a program SIGPIPE stopped
+(Python ignores SIGPIPE and raises BrokenPipeError instead)."""
 
 
 class Interrupted(BaseException):
@@ -180,6 +185,13 @@ def _run_command(argv: list[str] | None) -> int:
     except InferfleetError as exc:
         _error(exc.message, hint=exc.hint)
         return int(exc.exit_code)
+    except BrokenPipeError:  # the reader of our output went away (`| head`): stopped as by SIGPIPE
+        return STOPPED_BY_SIGPIPE
+    except SystemExit as exc:
+        # typer ends a command whose output pipe broke with exit 1, which is our "policy denied".
+        if isinstance(exc.__context__, OSError) and exc.__context__.errno == errno.EPIPE:
+            return STOPPED_BY_SIGPIPE
+        raise
     except Exception as exc:  # the last line of defence: never a traceback, never exit 0
         _error(f"internal error: {type(exc).__name__}: {exc}", hint="a bug in inferfleet; please report it")
         return int(ExitCode.ENGINE_ERROR)
@@ -190,7 +202,9 @@ def _error(message: str, *, hint: str | None = None) -> None:
     # The terminal writer (rich) loads on the first message: `--help` and quiet runs don't pay for it.
     from inferfleet.cli import console
 
-    console.error(message, hint=hint)
+    # A closed stderr cannot be told: the exit code still says what happened.
+    with contextlib.suppress(OSError):
+        console.error(message, hint=hint)
 
 
 def run() -> None:
@@ -205,6 +219,8 @@ def run() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except (OSError, ValueError):  # a closed pipe (e.g. `| head`): nothing more can be said there
+        except BrokenPipeError:  # a closed pipe (e.g. `| head`): nothing more can be said there
+            code = code or STOPPED_BY_SIGPIPE
+        except (OSError, ValueError):
             code = code or int(ExitCode.ENGINE_ERROR)
     os._exit(code)

@@ -21,11 +21,19 @@ from rich.markup import escape
 from inferfleet.errors import EngineError, InputError
 from inferfleet.text import visible
 
-err = Console(stderr=True, highlight=False, emoji=False)
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # rich exits with status 1 here, which is our "policy denied": the command's error handling
+        # decides instead (inferfleet.cli.app: 141, as a program stopped by SIGPIPE).
+        raise BrokenPipeError
+
+
+err = _Console(stderr=True, highlight=False, emoji=False)
 if not err.is_terminal:
     # Logs and CI captures are read later at any width: don't truncate tables to 80 columns.
     err.width = 160
-out = Console(highlight=False, soft_wrap=True, emoji=False)
+out = _Console(highlight=False, soft_wrap=True, emoji=False)
 
 
 def emit(text: str) -> None:

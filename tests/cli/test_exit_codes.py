@@ -172,3 +172,36 @@ def test_no_opa_outlives_a_signalled_gate(tmp_path: Path, signum: signal.Signals
     while any(_running(pid) for pid in opa) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(_running(pid) for pid in opa), "OPA is still running after its gate died"
+
+
+def _exit_with_closed(stream: str, *args: str) -> int:
+    """The console script's exit code when the reader of its stdout or stderr has gone (`| head`)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-c", "from inferfleet.cli.app import run; run()", *args],
+            stdout=write_end if stream == "stdout" else subprocess.DEVNULL,
+            stderr=write_end if stream == "stderr" else subprocess.DEVNULL,
+            cwd=REPO,
+            timeout=300,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    return completed.returncode
+
+
+@pytest.mark.parametrize(
+    ("stream", "args", "code"),
+    [
+        # The error is decided whether or not it can be shown: still an input error.
+        ("stderr", ["plan", "-s", "Prod!"], ExitCode.INPUT_ERROR),
+        # Output nobody reads: stopped as by SIGPIPE (rich and typer each exit 1, the gate's "denied").
+        ("stdout", ["plan", "-s", "staging-cn-south", "--json"], 128 + signal.SIGPIPE),
+        ("stderr", ["gate", str(REPO / "policies" / "opa" / DENIED)], 128 + signal.SIGPIPE),
+        ("stdout", ["--help"], 128 + signal.SIGPIPE),
+    ],
+)
+def test_a_closed_output_pipe_is_never_exit_1(stream: str, args: list[str], code: int) -> None:
+    assert _exit_with_closed(stream, *args) == code
