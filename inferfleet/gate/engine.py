@@ -14,7 +14,9 @@ import contextlib
 import functools
 import http.client
 import json
+import math
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -360,9 +362,9 @@ class OpaEngine:
         if len(raw) > MAX_ANSWER_BYTES:
             raise EngineError(f"OPA at {self.url} answered more than {MAX_ANSWER_BYTES} bytes")
         try:
-            answer = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise EngineError(f"OPA at {self.url} answered something that is not JSON: {exc}") from exc
+            answer = read_answer(raw)
+        except ValueError as exc:  # the JSON readers' errors, a number out of range, text that is not UTF-8
+            raise EngineError(f"OPA at {self.url} answered something that is not JSON: {exc}") from None
         violations, policies = parse_answer(answer, self.url)
         return Decision(violations, policies, parse_unexamined(answer, self.url))
 
@@ -371,6 +373,29 @@ class OpaEngine:
             return ""
         status = self.server.exit_status()
         return f" (our OPA process exited with status {status})" if status is not None else ""
+
+
+_LONG_DIGIT_RUN = re.compile(rb"[0-9]{19}")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:40]} is beyond the range of a 64-bit float")
+    return value
+
+
+_EXACT_JSON = json.JSONDecoder(parse_float=_finite_float)
+
+
+def read_answer(raw: bytes) -> Any:
+    """OPA's answer as JSON. orjson reads an integer beyond 64 bits as a float (a 30-digit integer a
+    policy puts in a violation's details comes back as 1.2345678901234568e+29; 400 digits fail), so an
+    answer with a run of 19 digits or more anywhere is read by the standard library, exact for integers.
+    Raises ValueError."""
+    if _LONG_DIGIT_RUN.search(raw) is None:
+        return orjson.loads(raw)
+    return _EXACT_JSON.decode(raw.decode("utf-8"))
 
 
 def _request(url: str, method: str, path: str, *, body: bytes | None, timeout: float) -> tuple[int, bytes]:

@@ -51,3 +51,38 @@ def test_an_answer_above_the_bound_is_an_engine_error(opa_engine: OpaEngine, mon
     document, _ = _with_resource_count(DENIED_ANYWHERE)
     with pytest.raises(EngineError, match="answered more than 64 bytes"):
         opa_engine.evaluate(document)
+
+
+@pytest.mark.parametrize("huge", [10**30, 10**400])
+def test_an_integer_beyond_64_bits_that_a_policy_echoes_comes_back_exact(opa_engine: OpaEngine, huge: int) -> None:
+    """The open-ingress policy puts a rule's source in its violation's details: orjson read 10**30 back
+    as a float and 10**400 not at all (an engine error, exit 3, for a plan the gate must decide)."""
+    document, _ = _with_resource_count("open_ingress/denied_huawei_halves_cover_ipv4.json")
+    resources = document["resources"]
+    assert isinstance(resources, list)
+    rule = next(r for r in resources if r["inputs"].get("remoteIpPrefix") == "0.0.0.0/1")
+    rule["inputs"]["remoteIpPrefix"] = huge
+    violations, _ = opa_engine.evaluate(document)
+    echoed = [v["details"]["source"] for v in violations if v["urn"] == rule["urn"] and "source" in v["details"]]
+    assert echoed
+    assert all(source == huge and isinstance(source, int) for source in echoed)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(b'{"a": 1.5, "b": 12}', {"a": 1.5, "b": 12}), (b'{"a": 1234567890123456789012}', {"a": 1234567890123456789012})],
+)
+def test_an_answer_is_read_exactly(raw: bytes, expected: object) -> None:
+    assert engine_module.read_answer(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b'{"a": 1e400, "b": "1234567890123456789"}', "beyond the range of a 64-bit float"),
+        (b"{not json 1234567890123456789", "Expecting property name"),
+    ],
+)
+def test_an_answer_that_is_not_json_within_range_is_refused(raw: bytes, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):  # the engine turns it into an EngineError (exit 3)
+        engine_module.read_answer(raw)
