@@ -75,9 +75,13 @@ def write_atomically(path: Path, content: str | bytes) -> None:
     """Write a file completely or not at all: a failed run never leaves half a file behind.
 
     A path the user named that cannot be a file (a folder, a file's child, no permission) is an
-    InputError naming it; a full or failing disk is an EngineError. A character device or a pipe
-    (/dev/stdout, /dev/null, a FIFO) is written into, like `tee` does: renaming a file over it would
-    replace the device itself (and, run as root, break /dev/null for every program).
+    InputError naming it; a full or failing disk is an EngineError. A symbolic link keeps pointing
+    at the file it names, which is replaced.
+
+    A character device, a pipe, and any path under /dev or /proc (/dev/stdout, /dev/null, a FIFO,
+    /proc/self/fd/1) are written into, appending, as `tee -a` does: renaming a file over them would
+    replace the device or the standard stream's link itself (run as root, /dev/null would become a
+    report for every program), and truncating would cut what the shell's redirection already holds.
     """
     try:
         mode = path.stat().st_mode
@@ -85,11 +89,13 @@ def write_atomically(path: Path, content: str | bytes) -> None:
         mode = 0
     if stat.S_ISDIR(mode):
         raise InputError(f"{plain(path)}: is a folder; expected the path of a file to write")
-    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode) or path.absolute().parts[1:2] in (("dev",), ("proc",)):
         _write_into(path, content)
         return
     if mode and not stat.S_ISREG(mode):
         raise InputError(f"{plain(path)}: is a device or socket; expected the path of a file to write")
+    if path.is_symlink():
+        path = path.resolve()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -109,7 +115,7 @@ def write_atomically(path: Path, content: str | bytes) -> None:
 
 def _write_into(path: Path, content: str | bytes) -> None:
     try:
-        with path.open("wb") as stream:
+        with path.open("ab") as stream:
             stream.write(content.encode("utf-8") if isinstance(content, str) else content)
     except OSError as exc:
         raise _write_error(path, exc) from None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -46,3 +48,28 @@ def test_a_character_device_is_written_into_not_replaced(tmp_path: Path) -> None
 def test_a_folder_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="is a folder; expected the path of a file to write"):
         console.write_atomically(tmp_path, "x")
+
+
+def test_a_symbolic_link_keeps_naming_the_file_it_points_at(tmp_path: Path) -> None:
+    target = tmp_path / "reports" / "gate.sarif"
+    target.parent.mkdir()
+    target.write_text("old")
+    link = tmp_path / "gate.sarif"
+    link.symlink_to(target)
+    console.write_atomically(link, "new")
+    assert link.is_symlink()
+    assert target.read_text() == "new"
+
+
+def test_a_standard_stream_named_by_path_is_appended_to(tmp_path: Path) -> None:
+    """`--sarif /proc/self/fd/1 > file` (or /dev/stdout): the file the shell opened keeps what was printed
+    before and gets the report after it; nothing is renamed over the stream's link (as root, the rename
+    over /dev/stdout replaced the link with a file)."""
+    captured = tmp_path / "stdout.txt"
+    script = (
+        "import sys; from pathlib import Path; from inferfleet.cli import console; "
+        "print('printed first', flush=True); console.write_atomically(Path('/proc/self/fd/1'), 'report\\n')"
+    )
+    with captured.open("wb") as stdout:
+        subprocess.run([sys.executable, "-c", script], stdout=stdout, check=True, timeout=60)
+    assert captured.read_text() == "printed first\nreport\n"
