@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -245,16 +243,10 @@ def dumps_table(rows: Iterable[PriceRow]) -> str:
 
 
 def write_table(path: Path, rows: Iterable[PriceRow]) -> None:
-    """Write the table atomically: a temporary file in the same folder, then one rename."""
-    text = dumps_table(rows)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Write the table completely or not at all (the toolkit's one file writer)."""
+    from inferfleet.cli.console import write_atomically
+
+    write_atomically(path, dumps_table(rows))
 
 
 def merge(table: PriceTable, new_rows: Iterable[PriceRow]) -> tuple[PriceRow, ...]:
