@@ -12,7 +12,8 @@ import typer
 from inferfleet.cli import console
 from inferfleet.cli.app import app
 from inferfleet.cli.console import markup
-from inferfleet.release.registry import add_user, serve_arguments
+from inferfleet.errors import InputError
+from inferfleet.release.registry import MAX_PASSWORD_BYTES, add_user, serve_arguments
 
 registry_app = typer.Typer(help="The embedded module registry (pypiserver on 127.0.0.1).", no_args_is_help=True)
 app.add_typer(registry_app, name="registry")
@@ -54,10 +55,20 @@ def add_user_command(
     htpasswd: Htpasswd = None,
 ) -> int:
     """Add or change a registry user; the password is read from stdin (never from a flag)."""
-    password = (
-        sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else typer.prompt("password", hide_input=True)
-    )
+    password = _stdin_line() if not sys.stdin.isatty() else typer.prompt("password", hide_input=True)
     path = htpasswd or directory / ".htpasswd"
     add_user(path, user, password)
     console.err.print(f"{markup(user)} can upload to the registry ({markup(path)})")
     return 0
+
+
+def _stdin_line() -> str:
+    """The first line of stdin, read no further than a password can be long (stdin may never end)."""
+    raw = sys.stdin.buffer.readline(MAX_PASSWORD_BYTES + 2)
+    line = raw.removesuffix(b"\n").removesuffix(b"\r")
+    if len(line) > MAX_PASSWORD_BYTES:
+        raise InputError(f"password: longer than {MAX_PASSWORD_BYTES} bytes")
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError("password: is not UTF-8 text") from None

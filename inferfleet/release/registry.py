@@ -177,14 +177,31 @@ def download(registry: str, distribution: str, file_name: str, target: Path) -> 
 _USER_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
+MAX_PASSWORD_BYTES = 1024
+
+
+def check_password(password: str) -> None:
+    """A password htpasswd can hold: not empty, printable, at most MAX_PASSWORD_BYTES of UTF-8.
+    The errors never quote it."""
+    if not password:
+        raise InputError("password: empty; give one on stdin")
+    try:
+        size = len(password.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise InputError("password: is not UTF-8 text") from None
+    if size > MAX_PASSWORD_BYTES:
+        raise InputError(f"password: longer than {MAX_PASSWORD_BYTES} bytes")
+    if not password.isprintable():
+        raise InputError("password: holds a control character (a tab, a NUL, an escape)")
+
+
 def add_user(htpasswd: Path, user: str, password: str) -> None:
     """Add or change a user of the registry's htpasswd file (sha256-crypt hashes, file mode 0600)."""
     from passlib.apache import HtpasswdFile
 
     if not _USER_NAME.fullmatch(user):
         raise InputError(f"user {user[:80]!r}: expected 1-64 letters, digits, '.', '_' or '-'")
-    if not password:
-        raise InputError("password: empty; give one on stdin")
+    check_password(password)
     htpasswd.parent.mkdir(parents=True, exist_ok=True)
     users = HtpasswdFile(str(htpasswd), new=not htpasswd.exists(), default_scheme="sha256_crypt")
     users.set_password(user, password)

@@ -14,8 +14,12 @@ from inferfleet.errors import InputError
 from inferfleet.release.registry import registry_url, serve_arguments, simple_index
 
 
+def _stdin(data: bytes) -> io.TextIOWrapper:
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
+
+
 def test_add_user_writes_a_private_htpasswd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse\n"))
+    monkeypatch.setattr("sys.stdin", _stdin(b"correct horse\r\n"))
     assert main(["registry", "add-user", "platform", "--dir", str(tmp_path)]) == 0
     htpasswd = tmp_path / ".htpasswd"
     assert stat.S_IMODE(htpasswd.stat().st_mode) == 0o600
@@ -28,11 +32,32 @@ def test_add_user_writes_a_private_htpasswd(tmp_path: Path, monkeypatch: pytest.
 def test_add_user_refuses_odd_names_and_empty_passwords(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr("sys.stdin", io.StringIO("pw\n"))
+    monkeypatch.setattr("sys.stdin", _stdin(b"pw\n"))
     assert main(["registry", "add-user", "a:b", "--dir", str(tmp_path)]) == 2
-    monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
+    monkeypatch.setattr("sys.stdin", _stdin(b"\n"))
     assert main(["registry", "add-user", "platform", "--dir", str(tmp_path)]) == 2
     assert "password: empty" in capsys.readouterr().err
+    assert not (tmp_path / ".htpasswd").exists()
+
+
+@pytest.mark.parametrize(
+    ("stdin", "expected"),
+    [
+        # Each was an internal error (exit 3): passlib's size limit, its NUL check, an unencodable text.
+        (b"a" * 300_000, "password: longer than 1024 bytes"),
+        (b"pw\x00x\n", "password: holds a control character"),
+        (b"\xff\xfe\n", "password: is not UTF-8 text"),
+    ],
+)
+def test_add_user_refuses_a_password_htpasswd_cannot_hold_without_quoting_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], stdin: bytes, expected: str
+) -> None:
+    monkeypatch.setattr("sys.stdin", _stdin(stdin))
+    assert main(["registry", "add-user", "platform", "--dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert expected in err
+    assert "aaaa" not in err  # the password is never quoted
+    assert "pw" not in err.replace("password", "")
     assert not (tmp_path / ".htpasswd").exists()
 
 
