@@ -86,11 +86,13 @@ def test_gate_shows_markup_and_control_characters_inert(
     planted = "\x1b[2J\x1b[HPASS"  # clear the screen, home the cursor, print PASS
     for resource in document["resources"]:
         resource["urn"] += planted
+        resource["name"] += "[bold red]PASS[/]" + planted  # reaches the violation's message
     code, _, stderr = run(capsys, "gate", write_plan(tmp_path / "plan.json", document), "--opa-url", opa_url)
     assert code == ExitCode.POLICY_DENIED
     assert "v[/]" in stderr
     assert "\x1b" not in stderr
     assert "\\x1b[2J\\x1b[HPASS" in stderr
+    assert "[bold red]PASS[/]\\x1b[2J" in stderr  # the message's markup shown as text
 
 
 def test_junit_with_nul_in_a_urn_is_well_formed(
