@@ -8,7 +8,6 @@ from typing import Annotated
 
 import orjson
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from inferfleet.cli import console
@@ -69,6 +68,7 @@ def affected_command(
         return 0
     table = Table("stack", "why", title=f"stacks affected since {result.base[:12]}", title_justify="left")
     for item in result.stacks:
-        table.add_row(escape(item.stack), escape("; ".join(item.reasons)))
+        # Paths come from commits anyone can push: a newline or an escape in a file name stays visible text.
+        table.add_row(console.markup(item.stack), console.markup("; ".join(item.reasons)))
     console.err.print(table if result.stacks else "no stack is affected")
     return 0

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from inferfleet.cli import console
 from inferfleet.cli.app import app
@@ -78,5 +77,5 @@ def post_command(
     )
     repo = Repository.containing(Path.cwd())
     outcome, reason = post_sticky(forge, body, is_ancestor=repo.is_ancestor)
-    console.err.print(f"review comment {outcome.value}: {escape(reason)}")
+    console.err.print(f"review comment {outcome.value}: {console.markup(reason)}")
     return 0

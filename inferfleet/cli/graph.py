@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from inferfleet.cli import console
 from inferfleet.cli.app import app
@@ -75,5 +74,5 @@ def graph_command(  # noqa: PLR0917 (typer maps each parameter to a flag)
     if base is not None and base.get("stack") != head.get("stack"):
         raise UsageError(f"--base-plan is a plan of stack {base.get('stack')!r}, not {head.get('stack')!r}")
     console.write_atomically(out, graph_bytes(head, base, output_format))
-    console.err.print(f"{output_format.value} picture written to {escape(str(out))}")
+    console.err.print(f"{output_format.value} picture written to {console.markup(out)}")
     return 0

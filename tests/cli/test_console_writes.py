@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from inferfleet.cli import console
+from inferfleet.cli.app import main
 from inferfleet.errors import InputError
+from inferfleet.gate import DEFAULT_POLICIES
 
 
 def test_a_file_is_replaced_whole(tmp_path: Path) -> None:
@@ -73,3 +75,13 @@ def test_a_standard_stream_named_by_path_is_appended_to(tmp_path: Path) -> None:
     with captured.open("wb") as stdout:
         subprocess.run([sys.executable, "-c", script], stdout=stdout, check=True, timeout=60)
     assert captured.read_text() == "printed first\nreport\n"
+
+
+def test_the_path_a_picture_is_written_to_is_shown_as_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "topology\x1b[2J[bold]x.mmd"
+    plan = DEFAULT_POLICIES / "canary" / "allowed_next_stage.json"
+    assert main(["graph", "--plan", str(plan), "-f", "mermaid", "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert out.exists()
+    assert "\x1b" not in err
+    assert "topology\\x1b[2J[bold]x.mmd" in err

@@ -153,3 +153,15 @@ def test_the_command_prints_json_and_refuses_a_bad_ref(
     assert [item["stack"] for item in document["stacks"]] == ["prod-us-west"]
     assert main(["affected", "--base", "does-not-exist"]) == 2
     assert "does-not-exist" in capsys.readouterr().err
+
+
+def test_the_table_shows_a_file_name_with_a_newline_or_an_escape_as_one_line_of_text(
+    fleet_repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = change(fleet_repo, "stacks/notes\nPASS \x1b[2J[bold]x.md", "a file name anyone can commit\n")
+    monkeypatch.chdir(fleet_repo)
+    assert main(["affected", "--base", base]) == 0
+    err = capsys.readouterr().err
+    assert "\x1b" not in err
+    assert "stacks/notes\\nPASS" in err  # the newline shown as \n: the path stays on its line
+    assert "\\x1b[2J[bold]x.md" in err  # the escape shown as text, the markup too

@@ -94,6 +94,24 @@ def test_create_then_update_then_never_older_over_newer(
         assert len(state.writes()) == 2
 
 
+def test_the_head_the_api_answers_is_shown_as_text_when_the_run_is_skipped(
+    two_commits: tuple[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The forge's answer is quoted in the reason a run is skipped: an escape in it stays text."""
+    older, _ = two_commits
+    monkeypatch.setenv(TOKEN_VARIABLE["github"], TOKEN)
+    with fake_forge(head_sha="\x1b[2J[bold]") as (url, state):
+        assert post("github", url, comment_file(tmp_path, older, "first")) == 0
+        assert not state.comments
+    err = capsys.readouterr().err
+    assert "review comment skipped" in err
+    assert "\x1b" not in err
+    assert "the pull request's head is \\x1b[2J[bold]" in err
+
+
 @pytest.mark.parametrize("platform", ["github", "gitlab"])
 def test_a_rejected_token_is_exit_3_and_the_file_stays(
     platform: str,
