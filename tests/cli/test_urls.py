@@ -63,3 +63,21 @@ def test_every_command_refuses_a_malformed_url_by_its_option(
     err = capsys.readouterr().err
     assert code == 2, err
     assert f"{option} '{url}': expected" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["gate", PLAN, "--max-plan-bytes", str(10**26)], "--max-plan-bytes"),  # overflowed: an internal error
+        (["registry", "serve", "--port", "99999"], "--port"),
+        (["comment", "post", "BODY", "--github", "o/r", "--pr", str(2**31)], "--pr"),
+    ],
+)
+def test_a_number_beyond_its_flags_bound_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, args: list[str], option: str
+) -> None:
+    code = main([str(tmp_path / "comment.md") if arg == "BODY" else arg for arg in args])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"Invalid value for '{option}'" in err
+    assert "less than or equal to" in err
