@@ -14,7 +14,6 @@ import contextlib
 import functools
 import http.client
 import json
-import math
 import os
 import re
 import shutil
@@ -34,6 +33,7 @@ import orjson
 
 from inferfleet.errors import EngineError, UsageError
 from inferfleet.gate.catalog import ENFORCEMENTS, SEVERITIES
+from inferfleet.plan.load import STRICT_JSON
 from inferfleet.urls import http_url
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -378,24 +378,14 @@ class OpaEngine:
 _LONG_DIGIT_RUN = re.compile(rb"[0-9]{19}")
 
 
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"the number {text[:40]} is beyond the range of a 64-bit float")
-    return value
-
-
-_EXACT_JSON = json.JSONDecoder(parse_float=_finite_float)
-
-
 def read_answer(raw: bytes) -> Any:
     """OPA's answer as JSON. orjson reads an integer beyond 64 bits as a float (a 30-digit integer a
     policy puts in a violation's details comes back as 1.2345678901234568e+29; 400 digits fail), so an
-    answer with a run of 19 digits or more anywhere is read by the standard library, exact for integers.
+    answer with a run of 19 digits or more anywhere is read by the plans' strict reader, exact for integers.
     Raises ValueError."""
     if _LONG_DIGIT_RUN.search(raw) is None:
         return orjson.loads(raw)
-    return _EXACT_JSON.decode(raw.decode("utf-8"))
+    return STRICT_JSON.decode(raw.decode("utf-8"))
 
 
 def _request(url: str, method: str, path: str, *, body: bytes | None, timeout: float) -> tuple[int, bytes]:

@@ -127,7 +127,7 @@ def _integer(text: str) -> int:
 def _finite(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise _NotStrictJsonError(f"{cut(text)} is beyond the range of a JSON number (a 64-bit float)")
+        raise _NotStrictJsonError(f"{cut(text)} is beyond the range of a 64-bit float (a JSON number's range here)")
     return value
 
 
