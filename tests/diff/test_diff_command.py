@@ -347,3 +347,27 @@ def test_console_report_never_passes_control_characters_through(
     assert code == 0
     assert "\x1b" not in err
     assert "tags.team: inference-platform -> \\x1b[2Jteam[/] owned" in err
+
+
+def test_console_report_keeps_property_lines_whole_and_names_unstyled(plan: dict[str, Any]) -> None:
+    from rich.console import Console
+
+    from inferfleet.diff import diff_plans
+    from inferfleet.diff.model import Side
+    from inferfleet.diff.report import console_report, diff_document
+
+    head = copy.deepcopy(plan)
+    by_name(head, "prod-cn-north-vpc")["inputs"]["tags"]["team"] = "platform-" + "x" * 70
+    side: Side = {"source": "plan", "ref": None, "stack_version": "1.0.0"}
+    document = diff_document([diff_plans(plan, head, base_side=side, head_side=side)])
+    terminal = Console(record=True, force_terminal=True, color_system="standard", width=60)
+    console_report(document, terminal)
+    text = terminal.export_text(styles=True)
+
+    # A property's path and values are one line, however narrow the terminal (searchable, copyable).
+    assert f"tags.team: inference-platform -> platform-{'x' * 70}\n" in text
+    # Values and names are shown as written, whatever console the report is given: no highlighter
+    # colours parts of them (rich's default one takes the `d:Cc` of `huaweicloud:Cc/...` for an IPv6
+    # address).
+    assert "  \x1b[33m~\x1b[0m huaweicloud:Vpc/vpc:Vpc \x1b[1mprod-cn-north-vpc\x1b[0m\n" in text
+    assert "  \x1b[32m0 to create\x1b[0m, \x1b[33m1 to update\x1b[0m," in text
