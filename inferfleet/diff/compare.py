@@ -174,19 +174,21 @@ def bump_rank(level: str) -> int:
     return BUMPS.index(level) if level in BUMPS else -1
 
 
-def version_check(base: str | None, head: str, implied: Bump) -> VersionCheck:
-    declared = declared_bump(base, head)
+def version_check(base: str | None, head: str | None, implied: Bump) -> VersionCheck:
+    """`head=None`: the change deletes the stack, whose versions end at the base's (nothing to release)."""
+    declared = declared_bump(base, head) if head is not None else "deleted"
     return {
         "base": base,
         "head": head,
         "declared_bump": declared,
         "implied_bump": implied,
-        "sufficient": bump_rank(declared) >= bump_rank(implied),
+        "sufficient": head is None or bump_rank(declared) >= bump_rank(implied),
     }
 
 
 def diff_plans(base: Plan | None, head: Plan, *, base_side: Side, head_side: Side) -> StackDiff:
-    """The diff of one stack. `base=None`: the stack does not exist at the base (everything is created)."""
+    """The diff of one stack. `base=None`: the stack does not exist at the base (everything is created).
+    A head side whose source is `absent`: the change deletes the stack (its head plan has no resources)."""
     before = {r["urn"]: r for r in base["resources"]} if base is not None else {}
     after = {r["urn"]: r for r in head["resources"]}
     base_capacity = capacities(base) if base is not None else {}
@@ -226,8 +228,11 @@ def diff_plans(base: Plan | None, head: Plan, *, base_side: Side, head_side: Sid
         changes.append(_change(op, base=old, head=new, properties=properties, reasons=reasons, capacity=capacity))
     implied = implied_bump(counts)
     notes = []
+    deleted = head_side["source"] == "absent"
     if base is None:
         notes.append(f"stack {head['stack']} does not exist at the base: every resource is created")
+    if deleted:
+        notes.append(f"the change deletes stack {head['stack']} (no stack file at the head): every resource is deleted")
     notes += [
         f"{type_} is not in the replace-forcing table: whether its updates replace it is not known offline"
         for type_ in sorted(undecided)
@@ -239,7 +244,9 @@ def diff_plans(base: Plan | None, head: Plan, *, base_side: Side, head_side: Sid
         "counts": counts,
         "changes": changes,
         "implied_bump": implied,
-        "version": version_check(base["stack_version"] if base is not None else None, head["stack_version"], implied),
+        "version": version_check(
+            base["stack_version"] if base is not None else None, None if deleted else head["stack_version"], implied
+        ),
         "accelerators_lost": sum(loss["accelerators"] for loss in lost.values()),
         "notes": notes,
         "verdict": None,

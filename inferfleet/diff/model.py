@@ -15,8 +15,9 @@ OPS: tuple[Op, ...] = ("create", "update", "replace", "delete")
 Bump = Literal["none", "patch", "minor", "major"]
 BUMPS: tuple[Bump, ...] = ("none", "patch", "minor", "major")
 """Bump levels, weakest first."""
-DeclaredBump = Literal["none", "patch", "minor", "major", "lower", "invalid"]
-"""The bump between two declared versions: a level, `lower` (the head's is lower) or `invalid` (not semver)."""
+DeclaredBump = Literal["none", "patch", "minor", "major", "lower", "invalid", "deleted"]
+"""The bump between two declared versions: a level, `lower` (the head's is lower), `invalid` (not semver), or
+`deleted` (the change deletes the stack: no head version, nothing to release)."""
 
 
 class PropertyChange(TypedDict):
@@ -89,7 +90,7 @@ class VersionCheck(TypedDict):
     """The declared version against the bump the diff implies."""
 
     base: str | None
-    head: str
+    head: str | None
     declared_bump: DeclaredBump
     implied_bump: Bump
     sufficient: bool

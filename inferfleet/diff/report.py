@@ -88,7 +88,7 @@ def _stack_report(stack: StackDiff) -> list[Text]:
     verdict = "[green]enough[/]" if version["sufficient"] else "[bold red]not enough[/]"
     show(
         f"  implied bump: [bold]{stack['implied_bump']}[/]; declared {markup(version['base'] or '(new)')} -> "
-        f"{markup(version['head'])} ({version['declared_bump']}): {verdict}"
+        f"{markup(version['head'] or '(deleted)')} ({version['declared_bump']}): {verdict}"
     )
     if stack["accelerators_lost"]:
         show(f"  [bold red]!! {stack['accelerators_lost']} accelerators lost during this change[/]")

@@ -59,6 +59,12 @@ class DiffRequest:
             raise UsageError("--head-plan is the plan of one stack: name it with --stack/-s")
 
 
+def deleted_at_head(base: Plan) -> Plan:
+    """The head of a stack the change deletes: its plan with no resources and no outputs (what `pulumi
+    destroy` previews)."""
+    return {**base, "resources": [], "outputs": {}}
+
+
 def _working_tree_plan(stacks_dir: Path, stack: str) -> Plan:
     from inferfleet.plan.planner import Planner
 
@@ -103,24 +109,39 @@ def _stacks_to_compare(request: DiffRequest, repo: Repository, tree: BaseTree) -
         links_of=lambda name: [link.stack for link in load_stack(request.stacks_dir, name).fleet.links],
         modules_of=lambda name: planner.plan(name)["modules"],
     )
-    return [item.stack for item in affected.stacks if item.exists_at_head]
+    # A stack the change deletes is compared too: every resource it had is deleted.
+    at_base = tree.stacks()
+    return [item.stack for item in affected.stacks if item.exists_at_head or item.stack in at_base]
 
 
 def _from_git(request: DiffRequest) -> list[tuple[Plan | None, Plan, Side, Side]]:
     assert request.base_ref is not None
     repo = Repository.containing(request.stacks_dir.resolve() if request.stacks_dir.exists() else Path.cwd())
+    from inferfleet.spec.load import list_stacks
+
     pairs: list[tuple[Plan | None, Plan, Side, Side]] = []
     with base_tree(repo, request.base_ref, stacks_dir=request.stacks_dir) as tree:
         names = _stacks_to_compare(request, repo, tree)
         base_plans = tree.plan(names)
+    at_head = set(list_stacks(request.stacks_dir))
     for name in names:
+        base = base_plans.get(name)
+        if request.head_plan is None and name not in at_head and base is not None:
+            pairs.append(
+                (
+                    base,
+                    deleted_at_head(base),
+                    {"source": "git", "ref": tree.commit, "stack_version": base["stack_version"]},
+                    {"source": "absent", "ref": None, "stack_version": None},
+                )
+            )
+            continue
         if request.head_plan is not None:
             head, kind = load_side(request.head_plan, max_bytes=request.max_plan_bytes, stacks_dir=request.stacks_dir)
             head_side: Side = {"source": kind, "ref": request.head_plan, "stack_version": head["stack_version"]}
         else:
             head = _working_tree_plan(request.stacks_dir, name)
             head_side = {"source": "working-tree", "ref": None, "stack_version": head["stack_version"]}
-        base = base_plans.get(name)
         if base is not None:
             same_stack(base, head, f"the plan of {name} at {request.base_ref}", request.head_plan or "the head")
         base_side: Side = {
@@ -145,7 +166,7 @@ def compute_diff(
     stacks: list[StackDiff] = []
     for base, head, base_side, head_side in pairs:
         diff = diff_plans(base, head, base_side=base_side, head_side=head_side)
-        if gate is not None:
+        if gate is not None and head_side["source"] != "absent":  # a deleted stack has nothing to gate
             label = base_side["ref"] or "base"
             diff["verdict"] = gate(with_base_release(head, base, label) if base is not None else head)
         if observe is not None:

@@ -87,6 +87,8 @@ def _version_cell(diff: StackDiff) -> str:
     implied = diff["implied_bump"]
     base = version["base"] or "new"
     state = "ok" if version["sufficient"] else "⚠ **needs " + md.text(implied) + "**"
+    if version["head"] is None:
+        return f"{md.code(base)} → deleted (the change deletes the stack)"
     return f"{md.code(base)} → {md.code(version['head'])} ({md.text(implied)} implied; {state})"
 
 

@@ -238,7 +238,8 @@ def _unit_services(stack_services: Mapping[str, Any], composed: set[str], pools:
 
 def elements(view: Topology) -> dict[tuple[str, str], object]:
     """Every element of the picture by a key stable across base and head."""
-    found: dict[tuple[str, str], object] = {("vpc", "vpc"): view.vpc_cidr}
+    # A side without a VPC (a stack the change deletes has no resources) has no VPC element: removed, not changed.
+    found: dict[tuple[str, str], object] = {("vpc", "vpc"): view.vpc_cidr} if view.vpc_cidr is not None else {}
     found.update({("subnet", subnet.zone): subnet for subnet in view.subnets})
     found.update({("link", link.peer): link for link in view.links})
     found.update({("pool", pool.name): pool for pool in view.pools})

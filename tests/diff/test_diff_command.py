@@ -11,6 +11,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from fleet_repo import init_repo
 from stackfiles import REPO, STACKS
 
 from inferfleet.cli.app import main
@@ -371,3 +372,40 @@ def test_console_report_keeps_property_lines_whole_and_names_unstyled(plan: dict
     # address).
     assert "  \x1b[33m~\x1b[0m huaweicloud:Vpc/vpc:Vpc \x1b[1mprod-cn-north-vpc\x1b[0m\n" in text
     assert "  \x1b[32m0 to create\x1b[0m, \x1b[33m1 to update\x1b[0m," in text
+
+
+def test_a_change_that_deletes_a_stack_shows_every_resource_deleted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = init_repo(tmp_path / "repo")
+    git(root, "rm", "-q", "stacks/Pulumi.prod-cn-south.yaml")
+    git(root, "commit", "-q", "-m", "delete the stack")
+    comment = tmp_path / "comment.md"
+    code, out, err = run(
+        capsys,
+        *("--changed", "--base", "HEAD~1", "--json", "--markdown", str(comment)),
+        *("--stacks-dir", str(root / "stacks")),
+    )
+    assert code == 0, err
+    document = json.loads(out)
+    jsonschema.validate(document, SCHEMA)
+    (stack,) = document["stacks"]
+    assert stack["stack"] == "prod-cn-south"
+    assert stack["head"] == {"source": "absent", "ref": None, "stack_version": None}
+    assert stack["counts"]["delete"] == len(stack["changes"]) > 10
+    assert stack["counts"]["create"] == stack["counts"]["update"] == stack["counts"]["unchanged"] == 0
+    assert {change["op"] for change in stack["changes"]} == {"delete"}
+    assert stack["implied_bump"] == "major"
+    assert stack["version"] == {
+        "base": "1.0.0",
+        "head": None,
+        "declared_bump": "deleted",
+        "implied_bump": "major",
+        "sufficient": True,
+    }
+    assert stack["accelerators_lost"] > 0
+    assert "the change deletes stack prod-cn-south (no stack file at the head)" in stack["notes"][0]
+    text = comment.read_text()
+    assert "No stack is affected" not in text
+    assert "→ deleted (the change deletes the stack)" in text
+    assert "**stateful: VPC**" in text
