@@ -58,17 +58,32 @@ class Repository:
         return completed.stdout.strip() if completed.returncode == 0 else base
 
     def changed_paths(self, base: str, head: str) -> list[str]:
-        """Repository-relative paths that differ between `base` and `head` (renames as delete + add)."""
-        completed = self.git("diff", "--name-only", "--no-renames", "-z", base, head)
-        return sorted(path for path in completed.stdout.split("\0") if path)
+        """Repository-relative paths that differ between `base` and `head` (renames as delete + add).
 
-    def show(self, commit: str, path: str) -> str | None:
-        """The text of `path` at `commit`, or None when the commit has no such file."""
+        A name that is not UTF-8 (git allows any bytes but NUL) has those bytes written as `\\xff`
+        escapes: text every writer (JSON, Markdown, the terminal) can take, and no stack or module name.
+        """
+        completed = self.git("diff", "--name-only", "--no-renames", "-z", base, head)
+        return sorted(_escaped(path) for path in completed.stdout.split("\0") if path)
+
+    def show(self, commit: str, path: str, *, max_bytes: int) -> str | None:
+        """The text of `path` at `commit`, or None when the commit has no such file; a file over
+        `max_bytes` is an input error (a commit is untrusted: it is never read whole into memory)."""
+        size = self.git("cat-file", "-s", f"{commit}:{path}", check=False)
+        if size.returncode != 0:
+            return None
+        if int(size.stdout.strip() or 0) > max_bytes:
+            raise InputError(f"{path} at {commit[:12]}: over {max_bytes} bytes")
         completed = self.git("show", f"{commit}:{path}", check=False)
         return completed.stdout if completed.returncode == 0 else None
 
     def is_ancestor(self, older: str, newer: str) -> bool:
         return self.git("merge-base", "--is-ancestor", older, newer, check=False).returncode == 0
+
+
+def _escaped(path: str) -> str:
+    """A path git printed, read with surrogateescape, with any byte that is not UTF-8 as `\\xNN`."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _run(arguments: Sequence[str], *, check: bool) -> subprocess.CompletedProcess[str]:

@@ -31,7 +31,7 @@ from inferfleet.plan.finish import check_plan
 from inferfleet.plan.load import plan_from_json, read_json
 from inferfleet.plan.model import Plan
 from inferfleet.plan.preview import is_preview
-from inferfleet.reading import read_at_most
+from inferfleet.reading import read_regular_file
 
 PLAN_TIMEOUT_SECONDS = 600
 _BOOT = (
@@ -133,7 +133,7 @@ def check_dependencies(tree: BaseTree) -> None:
             continue
         where = f"--base {tree.ref}: {project.relative_to(tree.root)}"
         try:
-            raw = read_at_most(project, MAX_PYPROJECT_BYTES)
+            raw = read_regular_file(project, MAX_PYPROJECT_BYTES)
             if len(raw) > MAX_PYPROJECT_BYTES:
                 raise InputError(f"{where} is over {MAX_PYPROJECT_BYTES} bytes")
             data = tomllib.loads(raw.decode("utf-8"))
@@ -141,6 +141,8 @@ def check_dependencies(tree: BaseTree) -> None:
             raise InputError(f"{where} cannot be read ({exc.strerror})") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise InputError(f"{where} is not valid TOML ({exc})") from exc
+        except RecursionError:  # tomllib recurses once per nesting level
+            raise InputError(f"{where} is nested too deeply to be read as TOML") from None
         table = data.get("project", {})
         if not isinstance(table, dict):
             raise InputError(f"{where}: project: expected a table")

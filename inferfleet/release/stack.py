@@ -27,7 +27,11 @@ from inferfleet.diff.model import OPS, Bump, Change, StackDiff
 from inferfleet.diff.run import DiffRequest, GateFunction, compute_diff
 from inferfleet.errors import InputError, PolicyDeniedError, SpecError, cut
 from inferfleet.gitrepo import Repository
+from inferfleet.reading import read_regular_file
 from inferfleet.review import markdown
+from inferfleet.spec.load import document_path
+from inferfleet.spec.strict_yaml import MAX_FILE_BYTES, YamlInputError, parse_yaml
+from inferfleet.text import visible
 
 TAG_PREFIX = "stacks"
 CHANGELOG_DIR = "CHANGELOG"
@@ -39,6 +43,8 @@ CHANGELOG_HEADER = (
     "version, a new resource a minor one, an in-place update a patch.\n"
 )
 _ENTRY_HEADING = re.compile(r"^## \[(?P<version>[^\]]+)\]", re.MULTILINE)
+MAX_CHANGELOG_BYTES = 4 * 1024 * 1024
+"""Largest stack changelog read (years of entries are a few hundred KiB)."""
 
 
 def tag_name(stack: str, version: str) -> str:
@@ -83,11 +89,41 @@ def declared_version(path: Path) -> str:
     return version
 
 
-def _load(path: Path) -> Any:
+def _read_own_file(path: Path, limit: int) -> str | None:
+    """The text of a file `bump` rewrites in place (a stack file, a changelog), or None when there is none.
+
+    What a repository holds is untrusted: a symbolic link is refused (a committed one can point
+    anywhere, and the rewrite would land there), so are a FIFO or a device (read without blocking)
+    and a file over `limit` bytes.
+    """
+    if path.is_symlink():
+        raise SpecError(
+            str(path), "", "is a symbolic link; stack files and changelogs are rewritten in place: commit a file"
+        )
     try:
-        return _round_trip().load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise SpecError(str(path), "", "no such stack file") from exc
+        raw = read_regular_file(path, limit)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise SpecError(str(path), "", f"cannot be read ({exc.strerror or exc})") from None
+    if len(raw) > limit:
+        raise SpecError(str(path), "", f"is over {limit} bytes")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(str(path), "", f"is not UTF-8 text ({visible(exc.reason)} at byte {exc.start})") from None
+
+
+def _load(path: Path) -> Any:
+    text = _read_own_file(path, MAX_FILE_BYTES)
+    if text is None:
+        raise SpecError(str(path), "", "no such stack file")
+    try:
+        parse_yaml(text)  # the plan's reader first: size, depth, aliases and duplicate keys bounded and checked
+    except YamlInputError as exc:
+        raise SpecError(str(path), document_path(exc.path), str(exc)) from None
+    try:
+        return _round_trip().load(text)
     except YAMLError as exc:
         raise SpecError(str(path), "", f"is not valid YAML ({exc})") from exc
     except ValueError as exc:  # a scalar the round-trip reader resolves but Python refuses, such as 2026-02-30
@@ -196,7 +232,9 @@ def prepend_entry(path: Path, stack: str, entry: str) -> None:
     """Put `entry` above the newest entry of the changelog (creating it with its header)."""
     from inferfleet.cli.console import write_atomically
 
-    text = path.read_text(encoding="utf-8") if path.exists() else CHANGELOG_HEADER.format(stack=stack)
+    text = _read_own_file(path, MAX_CHANGELOG_BYTES)
+    if text is None:
+        text = CHANGELOG_HEADER.format(stack=stack)
     first = _ENTRY_HEADING.search(text)
     if first is None:
         updated = text.rstrip("\n") + "\n\n" + entry
@@ -207,9 +245,9 @@ def prepend_entry(path: Path, stack: str, entry: str) -> None:
 
 def entry_for(path: Path, version: str) -> str | None:
     """The changelog entry of `version`, or None."""
-    if not path.exists():
+    text = _read_own_file(path, MAX_CHANGELOG_BYTES)
+    if text is None:
         return None
-    text = path.read_text(encoding="utf-8")
     headings = list(_ENTRY_HEADING.finditer(text))
     for index, heading in enumerate(headings):
         if heading["version"] == version:

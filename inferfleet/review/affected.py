@@ -26,6 +26,8 @@ EVERY_STACK_FILES = frozenset({"pyproject.toml", "Pulumi.yaml", "__main__.py"})
 NO_STACK_PREFIXES = ("docs/", "tests/", "bench/", "tools/", ".github/", ".ci/", "stacks/CHANGELOG/")
 NO_STACK_FILES = frozenset({".gitlab-ci.yml", ".gitignore", ".pre-commit-config.yaml", "Makefile", "LICENSE"})
 MODULE_DOC_NAMES = ("README.md", "CHANGELOG.md")
+MAX_PYPROJECT_BYTES = 1024 * 1024
+"""Largest module pyproject.toml read from a commit (this repository's are about 2 KiB)."""
 """Files of a module folder that do not change what it creates (its examples neither)."""
 
 
@@ -79,11 +81,11 @@ def _module_folder(path: str) -> str | None:
 def _distribution(repo: Repository, commits: Iterable[str], folder: str) -> str:
     """The distribution name of `modules/<folder>` (from its pyproject at head, else at base)."""
     for commit in commits:
-        text = repo.show(commit, f"{MODULES_DIR}/{folder}/pyproject.toml")
+        text = repo.show(commit, f"{MODULES_DIR}/{folder}/pyproject.toml", max_bytes=MAX_PYPROJECT_BYTES)
         if text is not None:
             try:
                 table = tomllib.loads(text).get("project")
-            except tomllib.TOMLDecodeError:
+            except (tomllib.TOMLDecodeError, RecursionError):  # not TOML, or nested deeper than tomllib recurses
                 continue
             name = table.get("name") if isinstance(table, dict) else None  # any TOML at all: a change is untrusted
             if isinstance(name, str):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,9 @@ from fleet_repo import init_repo
 from stackfiles import REPO, STACKS
 
 from inferfleet.cli.app import main
+from inferfleet.errors import SpecError
 from inferfleet.plan import Planner, dumps
+from inferfleet.release.stack import prepend_entry
 
 pytestmark = pytest.mark.slow
 SCHEMA = json.loads((REPO / "docs" / "diff.schema.json").read_text())
@@ -276,6 +280,7 @@ def test_a_base_pinning_other_dependency_versions_is_refused(
             '[project]\nname = "inferfleet"\ndependencies = "orjson"\n',
             "pyproject.toml: project.dependencies: expected a list",
         ),
+        ("a = " + "[" * 5000 + "]" * 5000 + "\n", "pyproject.toml is nested too deeply to be read as TOML"),
     ],
 )
 def test_a_base_with_a_malformed_pyproject_is_an_input_error(
@@ -301,6 +306,74 @@ def test_a_stack_version_that_is_not_semver_is_refused(tmp_path: Path, capsys: p
     assert code == 2
     assert "Pulumi.staging-cn-south.yaml: fleet.version: expected a semver version like 1.2.3, got '1.0'" in err
     assert not (stacks / "CHANGELOG").exists()
+
+
+def test_a_base_pyproject_linked_to_a_fifo_is_refused_without_waiting(
+    small_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # opening it to read would wait for a writer forever
+    (small_repo / "pyproject.toml").symlink_to(fifo)
+    git(small_repo, "add", "-A")
+    git(small_repo, "commit", "-q", "-m", "a link a pull request can commit")
+    code, out, err = run(capsys, "-s", "staging-cn-south", "--base", "HEAD", "--stacks-dir", str(small_repo / "stacks"))
+    assert code == 2
+    assert out == ""
+    assert "--base HEAD: pyproject.toml cannot be read (not a regular file)" in err
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (
+            lambda path, outside: path.symlink_to("/dev/zero"),
+            "is a symbolic link; stack files and changelogs are rewritten in place",
+        ),
+        (
+            lambda path, outside: path.symlink_to(outside),
+            "is a symbolic link; stack files and changelogs are rewritten in place",
+        ),
+        (
+            lambda path, outside: path.write_text("config:\n  x: " + "[" * 3000 + "]" * 3000 + "\n"),
+            "config.x: malformed YAML at line 2: exceeded maximum nesting depth",
+        ),
+        (
+            lambda path, outside: path.write_text("config:\n  a: 1\n  a: 2\n"),
+            "config.a: line 3: duplicate key 'a' (first at line 2, again at line 3)",
+        ),
+    ],
+)
+def test_stack_bump_reads_the_stack_file_as_strictly_as_plan(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    make: Callable[[Path, Path], object],
+    expected: str,
+) -> None:
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    outside = tmp_path / "outside.yaml"
+    outside.write_text((STACKS / "Pulumi.staging-cn-south.yaml").read_text())
+    make(stacks / "Pulumi.evil.yaml", outside)
+    before = outside.read_text()
+    capsys.readouterr()
+    code = main(["stack", "bump", "-s", "evil", "--stacks-dir", str(stacks)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Pulumi.evil.yaml" in err
+    assert expected in err
+    assert outside.read_text() == before
+
+
+def test_a_changelog_that_is_a_symbolic_link_is_never_written_through(tmp_path: Path) -> None:
+    outside = tmp_path / "bashrc"
+    outside.write_text("export PATH=/usr/bin\n")
+    changelog = tmp_path / "stacks" / "CHANGELOG" / "prod-cn-south.md"
+    changelog.parent.mkdir(parents=True)
+    changelog.symlink_to(outside)  # what a pull request can commit
+    with pytest.raises(SpecError, match="is a symbolic link"):
+        prepend_entry(changelog, "prod-cn-south", "## [1.0.1] - 2026-12-03\n")
+    assert outside.read_text() == "export PATH=/usr/bin\n"
+    assert changelog.is_symlink()
 
 
 def test_diff_needs_exactly_one_base(capsys: pytest.CaptureFixture[str]) -> None:

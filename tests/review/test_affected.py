@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -165,3 +166,35 @@ def test_the_table_shows_a_file_name_with_a_newline_or_an_escape_as_one_line_of_
     assert "\x1b" not in err
     assert "stacks/notes\\nPASS" in err  # the newline shown as \n: the path stays on its line
     assert "\\x1b[2J[bold]x.md" in err  # the escape shown as text, the markup too
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_with_escapes_in_json(
+    fleet_repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = os.fsdecode(b"docs/bad\xff\xfename")  # git allows any bytes but NUL in a file name
+    base = change(fleet_repo, name, "a file name anyone can commit\n")
+    monkeypatch.chdir(fleet_repo)
+    assert main(["affected", "--base", base, "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["changed_paths"] == ["docs/bad\\xff\\xfename"]
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "code"),
+    [
+        ("a = " + "[" * 5000 + "]" * 5000 + "\n", 0),  # deeper than tomllib recurses: not a name, the folder's then
+        ("# padding\n" * 120_000, 2),  # over 1 MiB: never read whole
+    ],
+)
+def test_a_module_pyproject_too_deep_or_too_large_is_never_a_crash(
+    fleet_repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], pyproject: str, code: int
+) -> None:
+    change(fleet_repo, "modules/vpc/pyproject.toml", pyproject)
+    base = change(fleet_repo, "modules/vpc/inferfleet_vpc/network.py", "CIDR = 1\n")
+    monkeypatch.chdir(fleet_repo)
+    assert main(["affected", "--base", base]) == code
+    err = capsys.readouterr().err
+    assert "internal error" not in err
+    if code == 2:
+        assert "modules/vpc/pyproject.toml at " in err
+        assert "over 1048576 bytes" in err
