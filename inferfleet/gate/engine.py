@@ -15,7 +15,6 @@ import functools
 import http.client
 import json
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -31,7 +30,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from inferfleet.errors import EngineError, UsageError
+from inferfleet.errors import EngineError, UsageError, cut
 from inferfleet.gate.catalog import ENFORCEMENTS, SEVERITIES
 from inferfleet.plan.load import STRICT_JSON
 from inferfleet.urls import http_url
@@ -363,8 +362,10 @@ class OpaEngine:
             raise EngineError(f"OPA at {self.url} answered more than {MAX_ANSWER_BYTES} bytes")
         try:
             answer = read_answer(raw)
-        except ValueError as exc:  # the JSON readers' errors, a number out of range, text that is not UTF-8
-            raise EngineError(f"OPA at {self.url} answered something that is not JSON: {exc}") from None
+        except ValueError as exc:  # the JSON reader's errors, a key twice, a number out of range, not UTF-8
+            raise EngineError(f"OPA at {self.url} answered something that is not JSON: {cut(str(exc))}") from None
+        except RecursionError:
+            raise EngineError(f"OPA at {self.url} answered JSON nested too deeply to read") from None
         violations, policies = parse_answer(answer, self.url)
         return Decision(violations, policies, parse_unexamined(answer, self.url))
 
@@ -375,16 +376,11 @@ class OpaEngine:
         return f" (our OPA process exited with status {status})" if status is not None else ""
 
 
-_LONG_DIGIT_RUN = re.compile(rb"[0-9]{19}")
-
-
 def read_answer(raw: bytes) -> Any:
-    """OPA's answer as JSON. orjson reads an integer beyond 64 bits as a float (a 30-digit integer a
-    policy puts in a violation's details comes back as 1.2345678901234568e+29; 400 digits fail), so an
-    answer with a run of 19 digits or more anywhere is read by the plans' strict reader, exact for integers.
-    Raises ValueError."""
-    if _LONG_DIGIT_RUN.search(raw) is None:
-        return orjson.loads(raw)
+    """OPA's answer as JSON, read by the plans' strict reader: a key written twice is refused (orjson
+    keeps the last one, so an answer holding `violations` twice, the second empty, passed the gate),
+    and integers stay exact (orjson reads one beyond 64 bits as a float). Raises ValueError, or
+    RecursionError for nesting deeper than the reader recurses."""
     return STRICT_JSON.decode(raw.decode("utf-8"))
 
 
@@ -418,7 +414,7 @@ def _error_text(status: int, raw: bytes) -> str:
     with contextlib.suppress(ValueError):
         body = orjson.loads(raw)
         if isinstance(body, dict) and "message" in body:
-            return f"HTTP {status}: {body.get('code', '')} {body['message']}"
+            return cut(f"HTTP {status}: {body.get('code', '')} {body['message']}", 300)
     return f"HTTP {status}: {raw[:300].decode('utf-8', 'replace')}"
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
-from gate_helpers import fixture_plan
+from gate_helpers import fixture_plan, http_server
 
 from inferfleet.errors import EngineError
 from inferfleet.gate import OpaEngine, policy_input
@@ -86,3 +87,39 @@ def test_an_answer_is_read_exactly(raw: bytes, expected: object) -> None:
 def test_an_answer_that_is_not_json_within_range_is_refused(raw: bytes, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):  # the engine turns it into an EngineError (exit 3)
         engine_module.read_answer(raw)
+
+
+MANDATORY = {
+    "policy_id": "IF-NET-001",
+    "severity": "critical",
+    "enforcement": "mandatory",
+    "urn": "urn:pulumi:s::p::t::n",
+    "message": "exposed",
+    "remediation": "close it",
+}
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        # A key twice: the first `violations` holds a mandatory violation, the second is empty.
+        (
+            b'{"result": [{"violations": ['
+            + json.dumps(MANDATORY).encode()
+            + b'], "policies": ["network_exposure"], "unexamined": {}, "violations": []}]}',
+            "has the key 'violations' more than once",
+        ),
+        (b'{"result": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too deeply"),
+    ],
+)
+def test_an_answer_a_reader_could_read_two_ways_is_never_a_pass(answer: bytes, reason: str) -> None:
+    with http_server(200, answer) as url, pytest.raises(EngineError, match=reason):
+        OpaEngine(url).decide({"resources": []})
+
+
+def test_a_long_error_message_from_opa_is_cut() -> None:
+    answer = json.dumps({"code": "internal_error", "message": "x" * 2_000_000}).encode()
+    with http_server(500, answer) as url, pytest.raises(EngineError) as raised:
+        OpaEngine(url).decide({"resources": []})
+    assert len(str(raised.value)) < 1_000
+    assert "more characters" in str(raised.value)
