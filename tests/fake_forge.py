@@ -3,6 +3,9 @@
 It answers with the documented response shapes (only the fields the clients read), keeps the
 comments in memory and records every request, so tests can count creates and updates. It binds
 127.0.0.1 only; it stands in for a code-hosting API, which no test may reach.
+
+It can also act as a hostile API (the `hostile` field): redirect every read elsewhere, page the
+comments without end, answer them one byte at a time, or give a comment an id that is not a number.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +30,8 @@ class ForgeState:
     comments: dict[int, str] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
     next_id: int = 100
+    hostile: str | None = None
+    """None, or "redirect:<url>", "endless-pages", "drip" or "id-not-a-number" (see the module's docstring)."""
 
     def writes(self) -> list[tuple[str, str]]:
         return [(method, path) for method, path in self.requests if method in {"POST", "PATCH", "PUT"}]
@@ -60,12 +66,49 @@ def _handler(state: ForgeState, base: list[str]) -> type[BaseHTTPRequestHandler]
             header = self.headers.get("Authorization", "")
             return header in {f"token {TOKEN}", f"Bearer {TOKEN}"} or self.headers.get("PRIVATE-TOKEN") == TOKEN
 
+        def _hostile(self, method: str, path: str) -> bool:
+            """Answers as the hostile API would; False when this request is answered normally."""
+            mode = state.hostile or ""
+            listing = method == "GET" and bool(GITHUB_COMMENTS.match(path) or GITLAB_NOTES.match(path))
+            if mode.startswith("redirect:") and method == "GET":
+                self.send_response(302)
+                self.send_header("Location", mode.removeprefix("redirect:"))
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            elif mode == "endless-pages" and listing:
+                data = json.dumps([{"id": 1, "body": "a comment", "url": f"{base[0]}{path}/1"}]).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Link", f'<{base[0]}{path}?page=2>; rel="next"')  # the next page is this one
+                self.end_headers()
+                self.wfile.write(data)
+            elif mode == "drip" and listing:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "1000000")
+                self.end_headers()
+                for _ in range(600):  # a byte every 0.1 s: every read is quick, the answer never ends
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.1)
+            elif mode == "id-not-a-number" and listing:
+                self._reply(200, [{"id": "5", "body": "a comment", "url": f"{base[0]}{path}/5"}])
+            else:
+                return False
+            return True
+
         def _handle(self, method: str) -> None:
             path = urlsplit(self.path).path
             state.requests.append((method, path))
             if not self._authorised():
                 self._reply(401, {"message": "Bad credentials"})
                 return
+            try:
+                if self._hostile(method, path):
+                    return
+            except (BrokenPipeError, ConnectionResetError):
+                return  # the client gave up, as it should
             root = base[0]
             if (match := GITHUB_PULL.match(path)) and method == "GET":
                 issue = f"{root}/repos/{match['repo']}/issues/{match['number']}"
@@ -128,9 +171,9 @@ def _handler(state: ForgeState, base: list[str]) -> type[BaseHTTPRequestHandler]
 
 
 @contextmanager
-def fake_forge(head_sha: str) -> Iterator[tuple[str, ForgeState]]:
+def fake_forge(head_sha: str, *, hostile: str | None = None) -> Iterator[tuple[str, ForgeState]]:
     """A running stand-in on a free loopback port: (base URL, state)."""
-    state = ForgeState(head_sha=head_sha)
+    state = ForgeState(head_sha=head_sha, hostile=hostile)
     base: list[str] = [""]
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state, base))
     base[0] = f"http://127.0.0.1:{server.server_address[1]}"

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import islice
 from typing import Any, Protocol
 
-from inferfleet.errors import EngineError, InputError
+from inferfleet.errors import EngineError, InputError, cut
+from inferfleet.remote import within
 
 MARKER_NAME = "inferfleet-review"
 _MARKER = re.compile(r"<!-- inferfleet-review: (?P<payload>\{[^<>]{0,20000}\}) -->")
@@ -25,6 +27,11 @@ GITLAB_LIMIT = 1_000_000
 MARKER_ESCAPES = str.maketrans({"-": "\\u002d", "<": "\\u003c", ">": "\\u003e"})
 LIMITS = {"github": GITHUB_LIMIT, "gitlab": GITLAB_LIMIT}
 """The most characters a comment body may have on each platform."""
+MAX_COMMENTS = 5_000
+"""Most comments of a pull request read while looking for ours: an API whose pages never end is cut off."""
+API_DEADLINE_SECONDS = 120.0
+"""Longest one call to a forge's API may take, all its pages included (each read also times out at 30 s)."""
+_COMMIT_ID = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 
 
 @dataclass(frozen=True)
@@ -114,33 +121,59 @@ def _api_error(platform: str, exc: Exception, status: Any) -> EngineError:
     return EngineError(f"{platform} API call failed: {type(exc).__name__} (HTTP {status})")
 
 
+def _unexpected(platform: str, exc: Exception) -> EngineError:
+    # The client libraries build objects from whatever the API answered: a wrong type, a redirect
+    # elsewhere, an answer too long or not JSON surfaces as one of many exceptions. Never the token.
+    return EngineError(f"{platform} API answered something unexpected ({type(exc).__name__}: {cut(str(exc), 200)})")
+
+
+def _commit_id(value: Any, platform: str) -> str:
+    if not isinstance(value, str) or not _COMMIT_ID.fullmatch(value):
+        raise EngineError(f"{platform} API answered a head commit that is not a commit id: {cut(repr(value), 80)}")
+    return value
+
+
+def _comments(items: Iterable[Any], platform: str) -> list[Comment]:
+    comments: list[Comment] = []
+    for item in islice(items, MAX_COMMENTS + 1):
+        if len(comments) == MAX_COMMENTS:
+            raise EngineError(f"{platform}: the pull request has more than {MAX_COMMENTS} comments; not read further")
+        identifier, body = item.id, item.body
+        if not isinstance(identifier, int) or isinstance(identifier, bool) or not isinstance(body, str | None):
+            raise EngineError(f"{platform} API answered a comment without an integer id and a text body")
+        comments.append(Comment(identifier, body or ""))
+    return comments
+
+
 class GitHubPullRequest:
     """A pull request's issue comments through PyGithub."""
 
     def __init__(self, *, token: str, api_url: str, repository: str, number: int) -> None:
         from github import Auth, Github
 
-        self._client = Github(auth=Auth.Token(token), base_url=api_url, timeout=30, retry=None, lazy=True)
+        self._client = Github(auth=Auth.Token(token), base_url=api_url, timeout=30, retry=None, lazy=True, per_page=100)
         self._repository, self._number = repository, number
 
     def _call(self, action: Callable[[], Any]) -> Any:
-        from github import GithubException
+        from github import BadAttributeException, GithubException
+        from requests import RequestException
 
         try:
-            return action()
+            with within(API_DEADLINE_SECONDS, "the GitHub API call"):
+                return action()
         except GithubException as exc:
             raise _api_error("GitHub", exc, exc.status) from None
+        except (BadAttributeException, RequestException, RuntimeError, AttributeError, TypeError, ValueError) as exc:
+            raise _unexpected("GitHub", exc) from None
 
     def _pull(self) -> Any:
         return self._client.get_repo(self._repository).get_pull(self._number)
 
     def head_commit(self) -> str:
-        return str(self._call(lambda: self._pull().head.sha))
+        return _commit_id(self._call(lambda: self._pull().head.sha), "GitHub")
 
     def comments(self) -> list[Comment]:
-        return self._call(  # type: ignore[no-any-return]
-            lambda: [Comment(int(c.id), str(c.body or "")) for c in self._pull().get_issue_comments()]
-        )
+        return self._call(lambda: _comments(self._pull().get_issue_comments(), "GitHub"))  # type: ignore[no-any-return]
 
     def create(self, body: str) -> None:
         self._call(lambda: self._pull().create_issue_comment(body))
@@ -155,26 +188,41 @@ class GitLabMergeRequest:
     def __init__(self, *, token: str, api_url: str, project: str, iid: int) -> None:
         import gitlab
 
-        self._client = gitlab.Gitlab(api_url, private_token=token, timeout=30, retry_transient_errors=False)
+        from inferfleet.remote import GuardedSession
+
+        # The token travels in a PRIVATE-TOKEN header, which `requests` does not strip on a redirect
+        # to another host: the guarded session follows none, and bounds each answer.
+        self._client = gitlab.Gitlab(
+            api_url,
+            private_token=token,
+            timeout=30,
+            retry_transient_errors=False,
+            per_page=100,
+            session=GuardedSession(),
+        )
         self._project, self._iid = project, iid
 
     def _call(self, action: Callable[[], Any]) -> Any:
         from gitlab.exceptions import GitlabError
+        from requests import RequestException
 
         try:
-            return action()
+            with within(API_DEADLINE_SECONDS, "the GitLab API call"):
+                return action()
         except GitlabError as exc:
             raise _api_error("GitLab", exc, exc.response_code) from None
+        except (RequestException, AttributeError, TypeError, ValueError) as exc:
+            raise _unexpected("GitLab", exc) from None
 
     def _merge_request(self) -> Any:
         return self._client.projects.get(self._project, lazy=True).mergerequests.get(self._iid)
 
     def head_commit(self) -> str:
-        return str(self._call(lambda: self._merge_request().sha))
+        return _commit_id(self._call(lambda: self._merge_request().sha), "GitLab")
 
     def comments(self) -> list[Comment]:
         return self._call(  # type: ignore[no-any-return]
-            lambda: [Comment(int(n.id), str(n.body or "")) for n in self._merge_request().notes.list(iterator=True)]
+            lambda: _comments(self._merge_request().notes.list(iterator=True), "GitLab")
         )
 
     def create(self, body: str) -> None:

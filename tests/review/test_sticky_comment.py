@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 from fake_forge import TOKEN, fake_forge
 
 from inferfleet.cli.app import main
+from inferfleet.review import sticky
 from inferfleet.review.sticky import marker, read_marker
 
 PLATFORMS = {"github": ["--github", "acme/fleet", "--pr", "7"], "gitlab": ["--gitlab", "acme/fleet", "--mr", "7"]}
@@ -94,22 +96,21 @@ def test_create_then_update_then_never_older_over_newer(
         assert len(state.writes()) == 2
 
 
-def test_the_head_the_api_answers_is_shown_as_text_when_the_run_is_skipped(
+def test_a_head_the_api_answers_that_is_no_commit_id_is_refused_and_shown_as_text(
     two_commits: tuple[str, str],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """The forge's answer is quoted in the reason a run is skipped: an escape in it stays text."""
+    """The forge's answer is quoted in the error: an escape in it stays text."""
     older, _ = two_commits
     monkeypatch.setenv(TOKEN_VARIABLE["github"], TOKEN)
     with fake_forge(head_sha="\x1b[2J[bold]") as (url, state):
-        assert post("github", url, comment_file(tmp_path, older, "first")) == 0
+        assert post("github", url, comment_file(tmp_path, older, "first")) == 3
         assert not state.comments
     err = capsys.readouterr().err
-    assert "review comment skipped" in err
     assert "\x1b" not in err
-    assert "the pull request's head is \\x1b[2J[bold]" in err
+    assert "GitHub API answered a head commit that is not a commit id: '\\x1b[2J[bold]'" in err
 
 
 @pytest.mark.parametrize("platform", ["github", "gitlab"])
@@ -146,3 +147,60 @@ def test_a_comment_over_the_platform_limit_is_refused(
 ) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     assert post("github", "http://127.0.0.1:9", comment_file(tmp_path, two_commits[0], "x" * 70_000)) == 2
+
+
+@pytest.mark.parametrize("platform", ["github", "gitlab"])
+def test_the_token_never_follows_a_redirect_to_another_host(
+    platform: str,
+    two_commits: tuple[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """GitLab's token travels in a PRIVATE-TOKEN header, which `requests` keeps on a redirect to another host."""
+    _, newer = two_commits
+    monkeypatch.setenv(TOKEN_VARIABLE[platform], TOKEN)
+    with fake_forge(newer) as (elsewhere, seen_elsewhere):
+        # localhost and 127.0.0.1 are two hosts to a client: the other origin is the same server here.
+        other_host = elsewhere.replace("127.0.0.1", "localhost") + "/steal"
+        with fake_forge(newer, hostile=f"redirect:{other_host}") as (url, state):
+            assert post(platform, url, comment_file(tmp_path, newer, "first")) == 3
+            assert not state.comments
+    assert seen_elsewhere.requests == []
+    err = capsys.readouterr().err
+    assert TOKEN not in err
+
+
+@pytest.mark.parametrize("platform", ["github", "gitlab"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        # (hostile mode, comments read at most, seconds a call may take, what the error says)
+        ("endless-pages", 5, 60.0, "the pull request has more than 5 comments; not read further"),
+        ("drip", 5_000, 1.5, "API call did not finish within 1.5 s"),
+        ("id-not-a-number", 5_000, 60.0, "API answered"),
+    ],
+)
+def test_a_hostile_api_ends_the_run_with_an_engine_error(
+    platform: str,
+    case: tuple[str, int, float, str],
+    *,
+    two_commits: tuple[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    hostile, max_comments, deadline, expected = case
+    _, newer = two_commits
+    monkeypatch.setenv(TOKEN_VARIABLE[platform], TOKEN)
+    monkeypatch.setattr(sticky, "MAX_COMMENTS", max_comments)
+    monkeypatch.setattr(sticky, "API_DEADLINE_SECONDS", deadline)
+    started = time.monotonic()
+    with fake_forge(newer, hostile=hostile) as (url, state):
+        assert post(platform, url, comment_file(tmp_path, newer, "first")) == 3
+        assert not state.writes()
+    assert time.monotonic() - started < 30
+    err = capsys.readouterr().err
+    assert expected in err
+    assert "internal error" not in err
+    assert TOKEN not in err
