@@ -136,21 +136,59 @@ def _api_at_tag(repo: Repository, folder: Path, tag: str, distribution: str, ver
             repo.git("worktree", "remove", "--force", str(worktree), check=False)
 
 
+MAX_WHEEL_SOURCE_BYTES = 32 * 1024 * 1024
+"""Most bytes of Python source unpacked from a released wheel (a module's are tens of KiB): no zip bomb."""
+MAX_WHEEL_MEMBERS = 5_000
+
+
 def _api_from_registry(registry: str, distribution: str) -> tuple[ModuleApi, str] | None:
     newest = newest_release(registry, distribution)
     if newest is None:
         return None
+    version = str(newest.version)
+    if not semver.Version.is_valid(version):
+        raise RegistryError(
+            f"registry {registry}: the newest release of {distribution}, {version}, is not MAJOR.MINOR.PATCH "
+            "(modules are released with semver); it is not one of ours to compare with"
+        )
     wheels = [name for name in newest.files if name.endswith(".whl")]
     if not wheels:
-        raise RegistryError(f"registry {registry}: {distribution} {newest.version} has no wheel to compare with")
+        raise RegistryError(f"registry {registry}: {distribution} {version} has no wheel to compare with")
     with tempfile.TemporaryDirectory(prefix="inferfleet-release-") as scratch:
         wheel = download(registry, distribution, wheels[0], Path(scratch))
         unpacked = Path(scratch) / "unpacked"
-        with zipfile.ZipFile(wheel) as archive:
-            for member in archive.namelist():
-                if member.endswith(".py") and ".." not in member.split("/") and not member.startswith("/"):
-                    archive.extract(member, unpacked)
-        return read_api(unpacked, distribution=distribution, version=str(newest.version)), str(newest.version)
+        try:
+            _unpack_sources(wheel, unpacked)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+            raise RegistryError(f"registry {registry}: {wheels[0]} is not a wheel that can be read ({exc})") from None
+        return read_api(unpacked, distribution=distribution, version=version), version
+
+
+def _unpack_sources(wheel: Path, target: Path) -> None:
+    """The wheel's Python sources, within bounds on their count and their unpacked size."""
+    with zipfile.ZipFile(wheel) as archive:
+        members = [
+            info
+            for info in archive.infolist()
+            if info.filename.endswith(".py")
+            and ".." not in info.filename.split("/")
+            and not info.filename.startswith("/")
+        ]
+        if len(members) > MAX_WHEEL_MEMBERS:
+            raise zipfile.BadZipFile(f"more than {MAX_WHEEL_MEMBERS} Python files")
+        budget = MAX_WHEEL_SOURCE_BYTES
+        for info in members:
+            destination = target / info.filename
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            # The sizes in the archive's directory can lie: what is unpacked is counted as it comes.
+            with archive.open(info) as source, destination.open("wb") as out:
+                while chunk := source.read(64 * 1024):
+                    budget -= len(chunk)
+                    if budget < 0:
+                        raise zipfile.BadZipFile(
+                            f"its Python sources unpack to more than {MAX_WHEEL_SOURCE_BYTES} bytes"
+                        )
+                    out.write(chunk)
 
 
 def commit_subjects(repo: Repository, folder: Path, since: str | None) -> list[str]:

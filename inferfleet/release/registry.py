@@ -9,14 +9,15 @@ from __future__ import annotations
 import base64
 import os
 import re
-import shutil
 import sys
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from http.client import HTTPMessage
 from pathlib import Path
+from typing import IO
 
 from packaging.utils import (
     InvalidSdistFilename,
@@ -28,6 +29,7 @@ from packaging.utils import (
 from packaging.version import Version
 
 from inferfleet.errors import EngineError, InputError
+from inferfleet.remote import same_origin, within
 from inferfleet.urls import http_url
 
 DEFAULT_REGISTRY = "http://127.0.0.1:8080/"
@@ -36,6 +38,9 @@ INDEX_ENV = "INFERFLEET_REGISTRY_INDEX"
 MAX_INDEX_BYTES = 4 * 1024 * 1024
 """Largest project page read from an index: a hostile or broken index never fills memory."""
 TIMEOUT_SECONDS = 20
+"""Longest one exchange with the registry may take (a page or a file), every read included."""
+MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
+"""Largest release file downloaded (a module's wheel is tens of KiB)."""
 MAX_URL_LENGTH = 512
 
 
@@ -95,22 +100,43 @@ class _Links(HTMLParser):
             self._href = None
 
 
-def _auth_header() -> dict[str, str]:
+def _auth_header(url: str, registry: str) -> dict[str, str]:
+    """The registry's credentials, for a URL on the index's own origin only: pip's rule too. A link
+    on the index can name any host, and the credentials must never reach it."""
     user, password = os.environ.get("TWINE_USERNAME"), os.environ.get("TWINE_PASSWORD")
-    if not user or password is None:
+    if not user or password is None or not same_origin(url, simple_index(registry)):
         return {}
     token = base64.b64encode(f"{user}:{password}".encode()).decode()
     return {"Authorization": f"Basic {token}"}
 
 
+class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect on the same origin only: urllib copies every header, credentials included,
+    onto the redirected request, whatever host it names."""
+
+    def redirect_request(  # noqa: PLR0917 (urllib's signature)
+        self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str, headers: HTTPMessage, newurl: str
+    ) -> urllib.request.Request | None:
+        if not same_origin(newurl, req.full_url):
+            raise urllib.error.HTTPError(req.full_url, code, "redirect to another host refused", headers, fp)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_SameOriginRedirects)
+
+
+def _read(url: str, registry: str, *, limit: int, accept: str) -> tuple[bytes, str]:
+    """(at most `limit` + 1 bytes of the answer, the URL that answered), within TIMEOUT_SECONDS."""
+    request = urllib.request.Request(url, headers={"Accept": accept, **_auth_header(url, registry)})
+    with within(TIMEOUT_SECONDS, f"registry {registry}"), _OPENER.open(request, timeout=TIMEOUT_SECONDS) as response:
+        return response.read(limit + 1), response.geturl()
+
+
 def project_page(registry: str, distribution: str) -> tuple[str, list[tuple[str, str]]]:
     """(page URL, [(file name, href)]) of a distribution on the index; no page means no release."""
     url = urllib.parse.urljoin(simple_index(registry), canonicalize_name(distribution) + "/")
-    request = urllib.request.Request(url, headers={"Accept": "text/html", **_auth_header()})
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-            body = response.read(MAX_INDEX_BYTES + 1)
-            final_url = response.geturl()
+        body, final_url = _read(url, registry, limit=MAX_INDEX_BYTES, accept="text/html")
     except urllib.error.HTTPError as exc:
         if exc.code == 404:
             return url, []
@@ -119,7 +145,7 @@ def project_page(registry: str, distribution: str) -> tuple[str, list[tuple[str,
                 f"registry {registry}: credentials refused (HTTP {exc.code}) reading {distribution}",
                 hint="set TWINE_USERNAME and TWINE_PASSWORD (or a keyring entry) for this index",
             ) from exc
-        raise RegistryError(f"registry {registry}: HTTP {exc.code} reading {distribution}") from exc
+        raise RegistryError(f"registry {registry}: HTTP {exc.code} reading {distribution} ({exc.reason})") from exc
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise RegistryError(
@@ -143,7 +169,7 @@ def releases(registry: str, distribution: str) -> list[Release]:
                 project, version, *_ = parse_wheel_filename(name)
             else:
                 project, version = parse_sdist_filename(name)
-        except (InvalidWheelFilename, InvalidSdistFilename):
+        except (InvalidWheelFilename, InvalidSdistFilename, ValueError):  # ValueError: a 5,000-digit version part
             continue
         if project == wanted:
             fragment = urllib.parse.urlsplit(href).fragment
@@ -164,13 +190,16 @@ def download(registry: str, distribution: str, file_name: str, target: Path) -> 
     if not hrefs:
         raise RegistryError(f"registry {registry}: no file {file_name} for {distribution}")
     url = urllib.parse.urljoin(page, hrefs[0]).split("#", maxsplit=1)[0]
-    request = urllib.request.Request(url, headers=_auth_header())
-    path = target / Path(file_name).name
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise RegistryError(f"registry {registry}: the link to {file_name} is not an http(s) URL")
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response, path.open("wb") as out:
-            shutil.copyfileobj(response, out)
+        body, _ = _read(url, registry, limit=MAX_DOWNLOAD_BYTES, accept="*/*")
     except (urllib.error.URLError, OSError) as exc:
         raise RegistryError(f"registry {registry}: cannot download {file_name} ({exc})") from exc
+    if len(body) > MAX_DOWNLOAD_BYTES:
+        raise RegistryError(f"registry {registry}: {file_name} is over {MAX_DOWNLOAD_BYTES} bytes")
+    path = target / Path(file_name).name
+    path.write_bytes(body)
     return path
 
 
