@@ -33,6 +33,7 @@ import orjson
 from inferfleet.errors import EngineError, UsageError, cut
 from inferfleet.gate.catalog import ENFORCEMENTS, SEVERITIES
 from inferfleet.plan.load import STRICT_JSON
+from inferfleet.remote import within
 from inferfleet.urls import http_url
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -351,7 +352,7 @@ class OpaEngine:
         try:
             status, raw = _request(self.url, "POST", "/v1/query", body=body, timeout=self.timeout)
         except TimeoutError as exc:
-            raise EngineError(f"OPA at {self.url} did not answer within {self.timeout:g}s") from exc
+            raise EngineError(f"OPA at {self.url} did not finish within {self.timeout:g} s") from exc
         except ConnectionError as exc:  # refused, reset, or closed without an answer
             raise EngineError(f"lost OPA at {self.url}{self._process_note()}: {exc}") from exc
         except (http.client.HTTPException, OSError) as exc:
@@ -393,11 +394,13 @@ def _request(url: str, method: str, path: str, *, body: bytes | None, timeout: f
     parts = urlsplit(url)
     connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     connection = connection_class(parts.hostname or "", parts.port, timeout=timeout)
+    # `timeout` bounds each read; `within` the whole exchange (an answer dripping a byte a second).
     try:
-        headers = {"Content-Type": "application/json"} if body is not None else {}
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        return response.status, response.read(MAX_ANSWER_BYTES + 1)
+        with within(timeout, f"OPA at {url}"):
+            headers = {"Content-Type": "application/json"} if body is not None else {}
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            return response.status, response.read(MAX_ANSWER_BYTES + 1)
     finally:
         connection.close()
 
@@ -405,7 +408,7 @@ def _request(url: str, method: str, path: str, *, body: bytes | None, timeout: f
 def _healthy(url: str) -> bool:
     try:
         status, _ = _request(url, "GET", "/health", body=None, timeout=1.0)
-    except (http.client.HTTPException, OSError):
+    except (http.client.HTTPException, OSError, EngineError):  # EngineError: no whole answer within the second
         return False
     return status == HTTPStatus.OK
 

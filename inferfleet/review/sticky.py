@@ -188,7 +188,7 @@ class GitLabMergeRequest:
     def __init__(self, *, token: str, api_url: str, project: str, iid: int) -> None:
         import gitlab
 
-        from inferfleet.remote import GuardedSession
+        from inferfleet.remote_session import GuardedSession
 
         # The token travels in a PRIVATE-TOKEN header, which `requests` does not strip on a redirect
         # to another host: the guarded session follows none, and bounds each answer.

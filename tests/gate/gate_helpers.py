@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,8 +39,11 @@ def write_json(path: Path, document: Any) -> Path:
 
 
 @contextmanager
-def http_server(status: int, body: bytes, *, delay: threading.Event | None = None) -> Iterator[str]:
-    """A loopback HTTP server answering every request with `body` (after `delay` is set, if given)."""
+def http_server(
+    status: int, body: bytes, *, delay: threading.Event | None = None, drip: float | None = None
+) -> Iterator[str]:
+    """A loopback HTTP server answering every request with `body` (after `delay` is set, if given;
+    one byte every `drip` seconds, if given: each read is quick, the answer takes long)."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -57,7 +61,12 @@ def http_server(status: int, body: bytes, *, delay: threading.Event | None = Non
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                if drip is None:
+                    self.wfile.write(body)
+                for byte in body if drip is not None else b"":
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(drip)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the gate gave up waiting (the timeout tests): nobody is left to answer
 

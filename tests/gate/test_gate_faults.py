@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -134,7 +135,17 @@ def test_opa_that_never_answers_times_out(capsys: pytest.CaptureFixture[str]) ->
     with http_server(200, b"{}", delay=threading.Event()) as url:
         code, _, err = run_gate(capsys, ALLOWED, "--opa-url", url, "--timeout", "0.5")
     assert code == 3
-    assert "did not answer within 0.5s" in err
+    assert "did not finish within 0.5 s" in err
+
+
+def test_opa_that_answers_a_byte_at_a_time_times_out(capsys: pytest.CaptureFixture[str]) -> None:
+    """Each read returns within the timeout; the answer as a whole does not."""
+    started = time.monotonic()
+    with http_server(200, b" " * 600 + b"{}", drip=0.05) as url:
+        code, _, err = run_gate(capsys, ALLOWED, "--opa-url", url, "--timeout", "1")
+    assert code == 3
+    assert "did not finish within 1 s" in err
+    assert time.monotonic() - started < 10
 
 
 @pytest.mark.parametrize("timeout", ["inf", "1e999", "nan", "0", "86401"])
