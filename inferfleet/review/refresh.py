@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from inferfleet.errors import EngineError, InputError, UsageError, cut
+from inferfleet.remote import within
 from inferfleet.review.prices import (
     CURRENCIES,
     MAX_PRICE,
@@ -37,6 +38,8 @@ from inferfleet.review.prices import (
 from inferfleet.urls import http_url
 
 MAX_ANSWER_ITEMS = 1000
+QUOTE_DEADLINE_SECONDS = 120.0
+"""Longest one price query may take, every read included (the SDKs' own timeouts bound each read)."""
 """Most price entries read from one answer (AWS lists one product per matching SKU)."""
 
 
@@ -128,9 +131,9 @@ class AlibabaPrices:
         except ServerException as error:
             if error.get_error_code() in {"InvalidInstanceType.ValueNotSupported", "InvalidInstanceType.NotFound"}:
                 return None
-            raise EngineError(f"{self.api} {region} {flavor}: {error.get_error_code()}") from None
+            raise EngineError(f"{self.api} {region} {flavor}: {cut(error.get_error_code(), 200)}") from None
         except ClientException as error:
-            raise EngineError(f"{self.api} {region} {flavor}: {error.get_error_code()}") from None
+            raise EngineError(f"{self.api} {region} {flavor}: {cut(error.get_error_code(), 200)}") from None
         price = (answer.get("PriceInfo") or {}).get("Price") or {}
         what = f"{self.api} {region} {flavor}"
         details = ((price.get("DetailInfos") or {}).get("DetailInfo") or [])[:MAX_ANSWER_ITEMS]
@@ -182,7 +185,7 @@ class HuaweiPrices:
             answer = self._client().list_on_demand_resource_ratings(request)
         except SdkException as error:  # a spec the region does not sell is a parameter error (CBC.0100) too
             raise EngineError(
-                f"{self.api} {region} {flavor}: {getattr(error, 'error_code', type(error).__name__)}"
+                f"{self.api} {region} {flavor}: {cut(getattr(error, 'error_code', type(error).__name__), 200)}"
             ) from None
         what = f"{self.api} {region} {flavor}"
         if answer.measure_id not in (None, 1):  # 1: yuan (the unit of the amounts)
@@ -228,7 +231,7 @@ class TencentPrices:
         try:
             answer = json.loads(client.DescribeZoneInstanceConfigInfos(request).to_json_string())
         except TencentCloudSDKException as error:
-            raise EngineError(f"{self.api} {region} {flavor}: {error.get_code()}") from None
+            raise EngineError(f"{self.api} {region} {flavor}: {cut(error.get_code(), 200)}") from None
         what = f"{self.api} {region} {flavor}"
         prices = [
             _amount((item.get("Price") or {}).get("UnitPrice"), what)
@@ -277,10 +280,12 @@ class AwsPrices:
                 MaxResults=100,
             )
         except (BotoCoreError, ClientError) as error:
-            raise EngineError(f"{self.api} {region} {flavor}: {error}") from None
+            raise EngineError(f"{self.api} {region} {flavor}: {cut(str(error), 200)}") from None
         what = f"{self.api} {region} {flavor}"
+        if not isinstance(answer.get("PriceList"), list):  # e.g. an HTML page with status 200
+            raise EngineError(f"{what}: the pricing API answered without a PriceList")
         quotes = []
-        for text in answer.get("PriceList", [])[:MAX_ANSWER_ITEMS]:
+        for text in answer["PriceList"][:MAX_ANSWER_ITEMS]:
             product = json.loads(text) if isinstance(text, str) else text
             for term in (product.get("terms", {}).get("OnDemand") or {}).values():
                 for dimension in (term.get("priceDimensions") or {}).values():
@@ -354,9 +359,11 @@ def refresh_prices(
     source = CLOUDS[cloud](os.environ if environ is None else environ, endpoint, currency)
     changes, not_offered = [], []
     for row in rows:
+        what = f"{source.api} {row.region} {row.item}"
         try:
-            quote = source.quote(row.region, row.item)
-        except (AttributeError, TypeError, ValueError, LookupError) as exc:
+            with within(QUOTE_DEADLINE_SECONDS, what):
+                quote = source.quote(row.region, row.item)
+        except (AttributeError, TypeError, ValueError, LookupError, RecursionError) as exc:
             # An answer of the wrong shape (a list where the API documents an object, ...): the
             # readers above index what the API documents; the cloud, not the table, is at fault.
             raise EngineError(
@@ -366,6 +373,8 @@ def refresh_prices(
         if quote is None:
             not_offered.append(row)
             continue
+        if quote.price == 0:  # a GPU flavor sold for nothing (or for less than the table's precision)
+            raise EngineError(f"{what}: the pricing API answered a price of 0; not written as a list price")
         new = with_price(row, quote.price, source=source.api, fetched=today, currency=quote.currency)
         changes.append(PriceChange(old=row, new=new))
     write_table(table_path, merge(table, [change.new for change in changes]))

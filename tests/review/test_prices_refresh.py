@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -409,4 +410,45 @@ def test_an_api_error_exits_3_naming_the_row_and_leaves_the_table(
     assert "CBC.0100" in err
     assert "p3.2xlarge.8" in err or "physical.kat2ne" in err
     assert CREDENTIALS["huaweicloud"]["HW_SECRET_KEY"] not in err
+    assert table.read_text() == before
+
+
+@pytest.mark.parametrize(
+    ("cloud", "status", "body", "expected"),
+    [
+        # A 200 answer without a price list is not "not sold here": every row was kept as "not priced".
+        ("aws", 200, {"FormatVersion": "aws_v1"}, "the pricing API answered without a PriceList"),
+        ("aws", 200, {"PriceList": ["[" * 100_000 + "]" * 100_000]}, "unexpected document (RecursionError)"),
+        (
+            "tencentcloud",
+            200,
+            {
+                "Response": {
+                    "InstanceTypeQuotaSet": [
+                        {"InstanceType": "PNV4.7XLARGE116", "Price": {"UnitPrice": "1e-30", "ChargeUnit": "HOUR"}}
+                    ],
+                    "RequestId": "r",
+                }
+            },
+            "answered a price of 0; not written as a list price",
+        ),
+        (
+            "tencentcloud",
+            200,
+            {"Response": {"Error": {"Code": "E" * 1_000_000, "Message": "no"}, "RequestId": "r"}},
+            "more characters",
+        ),
+    ],
+)
+def test_nonsense_from_a_pricing_api_is_an_engine_error_of_bounded_length(
+    loopback: Any, table: Path, cloud: str, status: int, *, body: Any, expected: str
+) -> None:
+    server = loopback(lambda _request: (status, body))
+    before = table.read_text()
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in CREDENTIALS[cloud].items():  # boto3 reads its credentials from the environment
+            patch.setenv(name, value)
+        with pytest.raises(EngineError, match=re.escape(expected)) as raised:
+            refresh_prices(table, cloud, endpoint=server.url, environ=CREDENTIALS[cloud], today=TODAY)
+    assert len(str(raised.value)) < 1_000
     assert table.read_text() == before
