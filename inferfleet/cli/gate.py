@@ -5,6 +5,7 @@ Exit 0 pass, 1 mandatory violation, 2 input error, 3 engine error.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from importlib.metadata import version as installed_version
@@ -113,14 +114,15 @@ def gate_command(  # noqa: PLR0917 (typer maps each parameter to a flag)
         catalog = load_catalog(policies)
         check_policy_data(policies)
         known_ids = [rule.policy_id for policy in catalog for rule in policy.rules]
-        waiver_list = load_waivers(waivers, known_ids) if waivers is not None else []
+        today = dt.datetime.now(dt.UTC).date()
+        waiver_list = load_waivers(waivers, known_ids, today=today) if waivers is not None else []
         document = _head_plan(plan, stack, stacks_dir=stacks_dir, max_plan_bytes=max_plan_bytes, fleet=fleet)
         if base is not None:
             from inferfleet.diff.run import with_base_release
 
             base_plan = load_plan(base, max_bytes=max_plan_bytes, stacks_dir=stacks_dir, fleet=fleet)
             document = with_base_release(document, base_plan, base)
-        result = decide(document, engine, catalog, waivers=waiver_list)
+        result = decide(document, engine, catalog, waivers=waiver_list, today=today)
     # The verdict is shown first: a report that cannot be written (exit 2) never hides it.
     if as_json:
         console.emit(dumps(json_report(result)))

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from inferfleet.gate.catalog import Policy, load_catalog
 from inferfleet.gate.engine import DEFAULT_POLICIES, REPO_ROOT
 from inferfleet.gate.report import _EXPIRED_WAIVER_RULE
+from inferfleet.gate.waivers import MAX_WAIVER_DAYS
 
 DOC = REPO_ROOT / "docs" / "policies.md"
 
@@ -52,7 +53,8 @@ def render(policies: Sequence[Policy]) -> str:
         "",
         "**Waivers** (`--waivers FILE`, YAML or JSON): `waivers:` a list of `{policy_id, urn (a glob), owner,",
         "reason, expires: YYYY-MM-DD}`. A matching, unexpired waiver turns a violation into a reported exception;",
-        f"a malformed waiver is an input error; an expired one fails the gate ({_EXPIRED_WAIVER_RULE.policy_id}).",
+        f"a malformed waiver, or one expiring more than {MAX_WAIVER_DAYS} days ahead (waivers are time-boxed), is an",
+        f"input error; an expired one fails the gate ({_EXPIRED_WAIVER_RULE.policy_id}).",
         "",
         "**Coverage.** Each policy declares the resource types its rules read; every report lists the plan's",
         "types no rule examined, with counts (console, `unexamined` in `--json`, SARIF run properties and",

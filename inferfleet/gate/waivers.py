@@ -2,20 +2,21 @@
 
 A waivers file (YAML or JSON) holds `waivers:`, a list of {policy_id, urn (a glob), owner,
 reason, expires (YYYY-MM-DD)}. A matching waiver that has not expired turns a violation into a
-reported exception. A malformed waiver is an input error (exit 2); an expired one fails the
-gate as a mandatory finding of its own (IF-WAIVER-001), and waives nothing.
+reported exception. A malformed waiver is an input error (exit 2), and so is one that expires more
+than MAX_WAIVER_DAYS ahead: a waiver is time-boxed, and renewed by its owner when it runs out. An
+expired one fails the gate as a mandatory finding of its own (IF-WAIVER-001), and waives nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
+from inferfleet.dates import iso_date
 from inferfleet.errors import PolicyInputError, cut
 from inferfleet.gate.policy_data import key_path
 from inferfleet.reading import read_at_most
@@ -23,7 +24,8 @@ from inferfleet.spec.strict_yaml import MAX_FILE_BYTES, YamlInputError, parse_ya
 
 WAIVER_FIELDS = ("policy_id", "urn", "owner", "reason", "expires")
 EXPIRED_WAIVER_ID = "IF-WAIVER-001"
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+MAX_WAIVER_DAYS = 90
+"""How far ahead a waiver may expire: `expires: 9999-12-31` would waive a mandatory rule for good."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,15 +56,13 @@ class Waiver:
 
 
 def _expiry(value: Any, file: str, where: str) -> dt.date:
-    if isinstance(value, str) and _DATE.fullmatch(value):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise PolicyInputError(file, where, f"expected a date YYYY-MM-DD, got {cut(repr(value))}")
+    day = iso_date(value)
+    if day is None:
+        raise PolicyInputError(file, where, f"expected a date YYYY-MM-DD, got {cut(repr(value))}")
+    return day
 
 
-def load_waivers(path: Path, known_ids: Iterable[str]) -> list[Waiver]:
+def load_waivers(path: Path, known_ids: Iterable[str], *, today: dt.date) -> list[Waiver]:
     """The waivers of a file; any malformed entry is a PolicyInputError naming its key path."""
     file = str(path)
     try:
@@ -95,13 +95,22 @@ def load_waivers(path: Path, known_ids: Iterable[str]) -> list[Waiver]:
             )
         if "expires" not in entry:
             raise PolicyInputError(file, f"{where}.expires", "missing: every waiver has an expiry date YYYY-MM-DD")
+        expires = _expiry(entry["expires"], file, f"{where}.expires")
+        latest = today + dt.timedelta(days=MAX_WAIVER_DAYS)
+        if expires > latest:
+            raise PolicyInputError(
+                file,
+                f"{where}.expires",
+                f"{expires.isoformat()} is more than {MAX_WAIVER_DAYS} days ahead (at most {latest.isoformat()}): "
+                "waivers are time-boxed; the owner renews one when it runs out",
+            )
         waivers.append(
             Waiver(
                 policy_id=entry["policy_id"],
                 urn=entry["urn"],
                 owner=entry["owner"],
                 reason=entry["reason"].strip(),
-                expires=_expiry(entry["expires"], file, f"{where}.expires"),
+                expires=expires,
                 where=f"{file}: {where}",
             )
         )

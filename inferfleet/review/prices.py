@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from inferfleet.dates import iso_date
 from inferfleet.errors import LocatedInputError
 from inferfleet.reading import read_at_most
 
@@ -129,11 +130,10 @@ def _price(value: str, file: str, where: str) -> Decimal:
 
 
 def _fetched(value: str, file: str, where: str, today: date) -> date:
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise PriceTableError(file, where, "expected a date YYYY-MM-DD") from None
-    if len(value) != 10 or day > today + timedelta(days=1):
+    day = iso_date(value)
+    if day is None:
+        raise PriceTableError(file, where, "expected a date YYYY-MM-DD")
+    if day > today + timedelta(days=1):
         raise PriceTableError(file, where, "expected a date YYYY-MM-DD, not in the future")
     return day
 

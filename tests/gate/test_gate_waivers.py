@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from gate_helpers import FIXTURES, run_gate
 DENIED = str(FIXTURES / "open_ingress" / "denied_ssh_from_internet.json")
 RULE_URN = "urn:pulumi:prod-cn-south::inference-fleet::huaweicloud:Vpc/secgroupRule:SecgroupRule::sg-ingress-model"
 pytestmark = pytest.mark.slow
+SOON = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30)).isoformat()
+"""A live waiver's expiry: within the 90 days a waiver may run."""
 
 
 def waivers_file(tmp_path: Path, *entries: dict[str, object]) -> str:
@@ -25,7 +28,7 @@ def waiver(**changes: object) -> dict[str, object]:
         "urn": "urn:pulumi:prod-cn-south::*::sg-ingress-*",
         "owner": "netops@example.com",
         "reason": "bastion migration, ticket NET-42",
-        "expires": "2999-01-01",
+        "expires": SOON,
     }
     entry.update(changes)
     return entry
@@ -43,7 +46,7 @@ def test_live_waiver_turns_the_violation_into_a_reported_exception(
     assert [(v["policy_id"], v["urn"], v["waiver"]["owner"]) for v in report["waived"]] == [
         ("IF-NET-003", RULE_URN, "netops@example.com")
     ]
-    assert "waived by netops@example.com until 2999-01-01" in err
+    assert f"waived by netops@example.com until {SOON}" in err
 
 
 def test_waiver_for_another_resource_waives_nothing(
@@ -86,6 +89,9 @@ def test_expired_waiver_fails_even_a_clean_plan(
         (waiver(owner=""), "waivers[0].owner", "expected a non-empty string"),
         (waiver(expires="next week"), "waivers[0].expires", "expected a date YYYY-MM-DD"),
         (waiver(expires="29990101"), "waivers[0].expires", "expected a date YYYY-MM-DD"),
+        (waiver(expires="2026-W01-1"), "waivers[0].expires", "expected a date YYYY-MM-DD"),
+        # A waiver is time-boxed: one that never runs out would waive a mandatory rule for good.
+        (waiver(expires="9999-12-31"), "waivers[0].expires", "9999-12-31 is more than 90 days ahead (at most "),
         ({k: v for k, v in waiver().items() if k != "expires"}, "waivers[0].expires", "missing"),
         (waiver(policy_id="IF-NOPE-001"), "waivers[0].policy_id", "is not a policy id"),
         (waiver(approved=True), "waivers[0].approved", "unknown key"),
@@ -116,7 +122,7 @@ WAIVER_YAML = (
     "    urn: urn:pulumi:prod-cn-south::*::sg-ingress-*\n"
     "    owner: netops@example.com\n"
     "    reason: bastion migration\n"
-    "    expires: 2999-01-01\n"
+    f"    expires: {SOON}\n"
 )
 ALIAS_BOMB = "".join(
     f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]\n"
@@ -131,7 +137,7 @@ ALIAS_BOMB = "".join(
         # A second `urn:` would silently widen or narrow what the waiver covers: refused, naming both lines.
         (WAIVER_YAML + "    urn: '*'\n", "waivers[0].urn", "duplicate key 'urn' (first at line 3, again at line 7)"),
         ("a: &a [x, x, x, x, x, x, x, x, x]\n" + ALIAS_BOMB + "waivers: [*h]\n", "", "alias expansion budget"),
-        (WAIVER_YAML.replace("2999-01-01", "!!timestamp 2999-01-01"), "waivers[0].expires", "tag"),
+        (WAIVER_YAML.replace(SOON, "!!timestamp 2999-01-01"), "waivers[0].expires", "tag"),
     ],
 )
 def test_waivers_file_is_read_strictly(
@@ -152,4 +158,4 @@ def test_waiver_written_in_yaml_with_a_bare_date_waives(
     path.write_text(WAIVER_YAML)
     code, out, _ = run_gate(capsys, DENIED, "--opa-url", opa_url, "--json", "--waivers", str(path))
     assert code == 0
-    assert [w["waiver"]["expires"] for w in json.loads(out)["waived"]] == ["2999-01-01"]
+    assert [w["waiver"]["expires"] for w in json.loads(out)["waived"]] == [SOON]

@@ -49,6 +49,8 @@ def _with(column: str, value: str) -> str:
         (_with("source", "=HYPERLINK(1)"), "row 3.source"),
         (_with("fetched", "2026-13-01"), "row 3.fetched"),
         (_with("fetched", "2099-01-01"), "row 3.fetched"),
+        (_with("fetched", "2026-W01-1"), "row 3.fetched"),  # an ISO week date: fromisoformat takes it
+        (_with("fetched", "20260101"), "row 3.fetched"),
         (_with("estimate", "yes"), "row 3.estimate"),
         (GOOD + ",extra", "row 3"),
         (GOOD.replace(",true", ""), "row 3"),
