@@ -31,6 +31,11 @@ def render_command(
 ) -> int:
     """Write the stack's user-data and Kubernetes manifests (one YAML per object) for GitOps review."""
     target = out / stack
+    if target.is_symlink():  # replacing the folder would follow the link, or replace it with a folder
+        raise InputError(
+            f"{console.plain(target)}: is a symbolic link; render replaces <stack>/ as a whole: "
+            "give -o/--out the folder the link points into, or remove the link"
+        )
     if target.exists() and not target.is_dir():
         raise InputError(f"{console.plain(target)}: is a file; -o/--out names a folder that will hold <stack>/")
     document = Planner(stacks_dir).plan(stack)

@@ -43,6 +43,8 @@ CHANGELOG_HEADER = (
     "version, a new resource a minor one, an in-place update a patch.\n"
 )
 _ENTRY_HEADING = re.compile(r"^## \[(?P<version>[^\]]+)\]", re.MULTILINE)
+MAX_TAG_LENGTH = 200
+"""Longest release tag (git refuses longer ref names on some file systems: each is a file name)."""
 MAX_CHANGELOG_BYTES = 4 * 1024 * 1024
 """Largest stack changelog read (years of entries are a few hundred KiB)."""
 
@@ -293,6 +295,10 @@ def release_stack(stacks_dir: Path, stack: str, *, gate: GateFunction) -> tuple[
     path = stack_file(stacks_dir, stack)
     version = declared_version(path)
     tag = tag_name(stack, version)
+    # Semver build metadata can hold what no git ref may (`1.0.0+a.lock`, 300 characters): said before
+    # any plan or gate runs, as an input error, not when `git tag` fails at the end.
+    if repo.git("check-ref-format", f"refs/tags/{tag}", check=False).returncode != 0 or len(tag) > MAX_TAG_LENGTH:
+        raise SpecError(str(path), "fleet.version", f"{cut(version)!r} makes {cut(tag)!r}, which is not a git tag name")
     if repo.git("rev-parse", "--verify", "--quiet", f"refs/tags/{tag}", check=False).returncode == 0:
         raise InputError(
             f"{tag} already exists: version {version} of {stack} is released", hint="run `inferfleet stack bump` first"

@@ -44,3 +44,21 @@ def test_render_of_a_bad_stack_writes_nothing(
     assert main(["render", "-s", "dev-x", "-o", str(out), "--stacks-dir", str(stacks)]) == 2
     assert not out.exists()
     assert "fleet.version" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("dangling", [False, True])
+def test_a_stack_folder_that_is_a_symbolic_link_is_refused_and_left(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, dangling: bool
+) -> None:
+    """Render replaces <stack>/ as a whole: through a link it would empty the folder it points at."""
+    elsewhere = tmp_path / "gitops-checkout"
+    if not dangling:
+        (elsewhere / "manifests").mkdir(parents=True)
+        (elsewhere / "manifests" / "keep.yaml").write_text("kind: Keep\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "staging-cn-south").symlink_to(elsewhere, target_is_directory=True)
+    assert main(["render", "-s", "staging-cn-south", "-o", str(out), "--stacks-dir", str(STACKS)]) == 2
+    assert "staging-cn-south: is a symbolic link; render replaces <stack>/ as a whole" in capsys.readouterr().err
+    assert (out / "staging-cn-south").is_symlink()
+    assert dangling or (elsewhere / "manifests" / "keep.yaml").read_text() == "kind: Keep\n"

@@ -336,3 +336,32 @@ def test_a_stack_file_value_the_round_trip_reader_cannot_build_is_named(tmp_path
     path.write_text(f"config:\n  {FLEET_CONFIG_KEY}:\n    version: 1.0.0\n    tags: {{since: {value}}}\n")
     with pytest.raises(SpecError, match=r"Pulumi.x.yaml: holds a value that cannot be read \(.*\); quote it"):
         declared_version(path)
+
+
+@pytest.mark.parametrize("version", ["1.0.1+a.lock", "1.0.1+" + "a" * 300])
+def test_a_version_that_cannot_be_a_tag_name_is_refused_before_planning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], version: str
+) -> None:
+    """Valid semver, no valid git ref: `git tag` failed at the very end (exit 3), after the plan and the gate."""
+    root = init_repo(tmp_path / "repo")
+    stack_file = root / "stacks" / "Pulumi.prod-cn-north.yaml"
+    text = stack_file.read_text()
+    stack_file.write_text(text.replace("version: 1.0.0", f"version: {version}", 1))
+    changelog = root / "stacks" / "CHANGELOG" / "prod-cn-north.md"
+    changelog.write_text(changelog.read_text() + f"\n## [{version}] - 2026-12-03\n\nA release.\n")
+    git(root, "commit", "-q", "-am", "release")
+    code, _, err = run_cli(
+        capsys,
+        "stack",
+        "release",
+        "-s",
+        "prod-cn-north",
+        "--stacks-dir",
+        str(root / "stacks"),
+        "--opa-url",
+        "http://127.0.0.1:9",
+    )
+    assert code == 2
+    assert "fleet.version" in err
+    assert "which is not a git tag name" in err
+    assert git(root, "tag", "--list", "stacks/prod-cn-north/*") == "stacks/prod-cn-north/v1.0.0"
