@@ -102,6 +102,8 @@ def write_atomically(path: Path, content: str | bytes) -> None:
     except OSError as exc:
         raise _write_error(path, exc) from None
     try:
+        # mkstemp creates the file 0600: the file gets the mode it had, or what the umask gives a new one.
+        os.fchmod(handle, stat.S_IMODE(mode) if mode else 0o666 & ~_umask())
         with os.fdopen(handle, "wb") as stream:
             stream.write(content.encode("utf-8") if isinstance(content, str) else content)
         os.replace(temporary, path)
@@ -111,6 +113,12 @@ def write_atomically(path: Path, content: str | bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # the only way to read it is to set it: set it back at once
+    os.umask(mask)
+    return mask
 
 
 def _write_into(path: Path, content: str | bytes) -> None:

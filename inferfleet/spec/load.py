@@ -66,6 +66,9 @@ def load_stack(stacks_dir: Path, name: str) -> StackConfig:
         )
     path = stack_file(stacks_dir, name)
     file = display_path(path)
+    if (path.exists() or path.is_symlink()) and not path.is_file():
+        # A folder, a FIFO, a device or a link to one (a pull request can commit a link to /dev/zero).
+        raise SpecError(file, "", "is not a regular file; a stack file is a YAML file")
     if not path.is_file():
         known = list_stacks(stacks_dir)
         close = difflib.get_close_matches(name, known, n=1)

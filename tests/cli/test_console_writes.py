@@ -85,3 +85,19 @@ def test_the_path_a_picture_is_written_to_is_shown_as_text(tmp_path: Path, capsy
     assert out.exists()
     assert "\x1b" not in err
     assert "topology\\x1b[2J[bold]x.mmd" in err
+
+
+def test_a_new_file_gets_the_mode_the_umask_gives_and_a_replaced_one_keeps_its_own(tmp_path: Path) -> None:
+    """The temporary file is created 0600: reports and rendered files were unreadable to a CI's other users."""
+    previous = os.umask(0o027)
+    try:
+        console.write_atomically(tmp_path / "report.json", "{}")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "report.json").stat().st_mode) == 0o640
+    existing = tmp_path / "Pulumi.x.yaml"
+    existing.write_text("old\n")
+    existing.chmod(0o664)
+    console.write_atomically(existing, "new\n")
+    assert stat.S_IMODE(existing.stat().st_mode) == 0o664
+    assert existing.read_text() == "new\n"

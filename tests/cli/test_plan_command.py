@@ -117,3 +117,17 @@ def test_a_large_pool_is_summarised_in_the_tree(capsys: pytest.CaptureFixture[st
     assert "node-03" not in tree
     assert "... and 17 more huaweicloud:Ecs/instance:Instance" in tree
     assert "│ huaweicloud:Ecs/instance:Instance │ 20" in tree
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "folder", "nowhere"])
+def test_a_stack_file_that_is_not_a_regular_file_is_said_to_be_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, target: str
+) -> None:
+    """Not "no such stack file (did you mean 'x'?)", naming the very stack asked for."""
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    (tmp_path / "folder").mkdir()
+    (stacks / "Pulumi.x.yaml").symlink_to(target if target.startswith("/") else tmp_path / target)
+    code, _, stderr = run(capsys, "plan", "-s", "x", "--stacks-dir", str(stacks))
+    assert code == 2
+    assert "Pulumi.x.yaml: is not a regular file; a stack file is a YAML file" in stderr
