@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -53,3 +54,9 @@ def opa_engine() -> Iterator[OpaEngine]:
 @pytest.fixture(scope="session")
 def opa_url(opa_engine: OpaEngine) -> str:
     return opa_engine.url
+
+
+@pytest.fixture(scope="session")
+def live_waiver_expiry() -> str:
+    """An expiry a waiver may have today: a month ahead (the gate refuses more than 90 days)."""
+    return (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30)).isoformat()

@@ -101,12 +101,12 @@ def test_clean_plan_reports_pass_everywhere(capsys: pytest.CaptureFixture[str], 
 
 
 def test_waived_violation_is_a_suppressed_sarif_result(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, opa_url: str
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, opa_url: str, live_waiver_expiry: str
 ) -> None:
     waivers = tmp_path / "waivers.yaml"
     waivers.write_text(
         "waivers:\n  - policy_id: IF-K8S-006\n    urn: '*autoglm-deployment'\n    owner: ml@example.com\n"
-        "    reason: model cache writes to /\n    expires: 2999-12-31\n"
+        f"    reason: model cache writes to /\n    expires: {live_waiver_expiry}\n"
     )
     sarif = tmp_path / "gate.sarif"
     run_gate(capsys, DENIED, "--opa-url", opa_url, "--waivers", str(waivers), "--sarif", str(sarif))

@@ -13,7 +13,7 @@ DENIED = str(FIXTURES / "open_ingress" / "denied_ssh_from_internet.json")
 RULE_URN = "urn:pulumi:prod-cn-south::inference-fleet::huaweicloud:Vpc/secgroupRule:SecgroupRule::sg-ingress-model"
 pytestmark = pytest.mark.slow
 SOON = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30)).isoformat()
-"""A live waiver's expiry: within the 90 days a waiver may run."""
+"""A live waiver's expiry: within the 90 days a waiver may run (module-level: the parameter lists use it)."""
 
 
 def waivers_file(tmp_path: Path, *entries: dict[str, object]) -> str:

@@ -159,12 +159,12 @@ def test_bad_flags_are_usage_errors(args: list[str], message: str, capsys: pytes
 
 
 def test_a_source_the_gate_cannot_read_is_waivable(
-    opa_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    opa_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, live_waiver_expiry: str
 ) -> None:
     waivers = tmp_path / "waivers.yaml"
     waivers.write_text(
         "waivers:\n  - policy_id: IF-NET-005\n    urn: '*::db-from-secret'\n    owner: netops@example.com\n"
-        "    reason: the secret holds the office VPN range\n    expires: 2999-12-31\n"
+        f"    reason: the secret holds the office VPN range\n    expires: {live_waiver_expiry}\n"
     )
     preview = str(PREVIEWS / "aws_world_open.json")
     code, out, _ = _gate(capsys, preview, *_flags("aws"), "--opa-url", opa_url, "--waivers", str(waivers), "--json")
