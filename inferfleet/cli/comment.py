@@ -32,9 +32,19 @@ DEFAULT_API = {
 }
 
 
+MAX_TOKEN_LENGTH = 4096
+
+
 def _token(platform: str) -> str:
+    """The token from the environment, checked without ever being quoted: a newline in it reached a
+    client library's header check, whose error quoted the whole header."""
     for variable in TOKEN_VARIABLES[platform]:
         if value := os.environ.get(variable):
+            if len(value) > MAX_TOKEN_LENGTH or not value.isascii() or not value.isprintable() or " " in value:
+                raise InputError(
+                    f"{variable}: holds a character no token has (a space, a newline, a control character "
+                    f"or a letter beyond ASCII), or is over {MAX_TOKEN_LENGTH} characters"
+                )
             return value
     raise EngineError(
         f"no {platform} token: set {' or '.join(TOKEN_VARIABLES[platform])}",

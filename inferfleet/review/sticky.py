@@ -121,10 +121,12 @@ def _api_error(platform: str, exc: Exception, status: Any) -> EngineError:
     return EngineError(f"{platform} API call failed: {type(exc).__name__} (HTTP {status})")
 
 
-def _unexpected(platform: str, exc: Exception) -> EngineError:
+def _unexpected(platform: str, exc: Exception, token: str) -> EngineError:
     # The client libraries build objects from whatever the API answered: a wrong type, a redirect
-    # elsewhere, an answer too long or not JSON surfaces as one of many exceptions. Never the token.
-    return EngineError(f"{platform} API answered something unexpected ({type(exc).__name__}: {cut(str(exc), 200)})")
+    # elsewhere, an answer too long or not JSON surfaces as one of many exceptions, whose text can
+    # quote a request header: the token is blanked out of it.
+    text = str(exc).replace(token, "***") if token else str(exc)
+    return EngineError(f"{platform} API answered something unexpected ({type(exc).__name__}: {cut(text, 200)})")
 
 
 def _commit_id(value: Any, platform: str) -> str:
@@ -152,7 +154,7 @@ class GitHubPullRequest:
         from github import Auth, Github
 
         self._client = Github(auth=Auth.Token(token), base_url=api_url, timeout=30, retry=None, lazy=True, per_page=100)
-        self._repository, self._number = repository, number
+        self._repository, self._number, self._token = repository, number, token
 
     def _call(self, action: Callable[[], Any]) -> Any:
         from github import BadAttributeException, GithubException
@@ -164,7 +166,7 @@ class GitHubPullRequest:
         except GithubException as exc:
             raise _api_error("GitHub", exc, exc.status) from None
         except (BadAttributeException, RequestException, RuntimeError, AttributeError, TypeError, ValueError) as exc:
-            raise _unexpected("GitHub", exc) from None
+            raise _unexpected("GitHub", exc, self._token) from None
 
     def _pull(self) -> Any:
         return self._client.get_repo(self._repository).get_pull(self._number)
@@ -200,7 +202,7 @@ class GitLabMergeRequest:
             per_page=100,
             session=GuardedSession(),
         )
-        self._project, self._iid = project, iid
+        self._project, self._iid, self._token = project, iid, token
 
     def _call(self, action: Callable[[], Any]) -> Any:
         from gitlab.exceptions import GitlabError
@@ -212,7 +214,7 @@ class GitLabMergeRequest:
         except GitlabError as exc:
             raise _api_error("GitLab", exc, exc.response_code) from None
         except (RequestException, AttributeError, TypeError, ValueError) as exc:
-            raise _unexpected("GitLab", exc) from None
+            raise _unexpected("GitLab", exc, self._token) from None
 
     def _merge_request(self) -> Any:
         return self._client.projects.get(self._project, lazy=True).mergerequests.get(self._iid)

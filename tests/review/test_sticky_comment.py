@@ -204,3 +204,32 @@ def test_a_hostile_api_ends_the_run_with_an_engine_error(
     assert expected in err
     assert "internal error" not in err
     assert TOKEN not in err
+
+
+@pytest.mark.parametrize("platform", ["github", "gitlab"])
+@pytest.mark.parametrize("token", [f"{TOKEN}\nX-Injected: 1", f"{TOKEN} ", f"{TOKEN}\x1b[2J", "t" * 5000])
+def test_a_token_no_header_can_carry_is_refused_without_being_quoted(
+    platform: str,
+    token: str,
+    *,
+    two_commits: tuple[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A client library's header check quoted the whole header, token included, in its error."""
+    _, newer = two_commits
+    monkeypatch.setenv(TOKEN_VARIABLE[platform], token)
+    with fake_forge(newer) as (url, state):
+        assert post(platform, url, comment_file(tmp_path, newer, "first")) == 2
+        assert state.requests == []
+    err = capsys.readouterr().err
+    assert f"{TOKEN_VARIABLE[platform]}: holds a character no token has" in err
+    assert TOKEN not in err
+    assert "ttttt" not in err
+
+
+def test_an_unexpected_answer_never_quotes_the_token() -> None:
+    error = sticky._unexpected("GitHub", ValueError(f"Invalid header value 'token {TOKEN}'"), TOKEN)
+    assert TOKEN not in str(error)
+    assert "Invalid header value 'token ***'" in str(error)
