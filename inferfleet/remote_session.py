@@ -25,8 +25,7 @@ class GuardedSession(requests.Session):
 
     def __init__(self, *, max_bytes: int = MAX_ANSWER_BYTES) -> None:
         super().__init__()
-        self.max_bytes = max_bytes
-        self.trust_env = False  # no proxy or netrc from the environment: the URL given is the one used
+        self.max_bytes = max_bytes  # the environment's proxy settings still apply, as in any session
 
     def get_redirect_target(self, resp: requests.Response) -> str | None:
         # Checked before anything of the redirect is read or any header is copied onto the next request.
