@@ -8,6 +8,7 @@ advisory) decided by a real OPA server started on a loopback port; see inferflee
 
 from pulumi_policy import PolicyPack
 
-from inferfleet.gate.crossguard import stack_policies
+from inferfleet.gate.crossguard import preserve_secret_marks, stack_policies
 
+preserve_secret_marks()  # a secret prop reaches the policies as SECRET, never in clear
 PolicyPack(name="inferfleet", policies=stack_policies())

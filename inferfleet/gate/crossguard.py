@@ -31,13 +31,17 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from inferfleet.errors import cut
 from inferfleet.gate.catalog import Rule, load_catalog
 from inferfleet.gate.engine import DEFAULT_POLICIES, OpaEngine, PolicyEngine
 from inferfleet.plan.crossguard import plan_from_stack
 from inferfleet.plan.model import FLEET_CONFIG_KEY
+from inferfleet.text import visible
 
 EngineFactory = Callable[[], PolicyEngine]
 FleetConfigSource = Callable[[], Any]
+MAX_MESSAGE_CHARS = 2000
+"""Longest violation message handed to the Pulumi CLI (a policy can quote a prop of any length)."""
 _LEVELS = {"mandatory": EnforcementLevel.MANDATORY, "advisory": EnforcementLevel.ADVISORY}
 
 
@@ -71,9 +75,35 @@ class SharedDecision:
                 if violation["policy_id"] != rule.policy_id:
                     continue
                 urn = violation["urn"] if violation["urn"].startswith("urn:") else None
-                report_violation(f"{violation['message']} Fix: {violation['remediation']}", urn)
+                # The Pulumi CLI prints it on a terminal: control characters as escapes, bounded in length.
+                message = visible(f"{violation['message']} Fix: {violation['remediation']}")
+                report_violation(cut(message, MAX_MESSAGE_CHARS), urn)
 
         return validate
+
+
+def preserve_secret_marks() -> None:
+    """Have pulumi-policy keep the engine's secret marks on props (as `Secret` values), as it does for
+    remediations; the pack program calls this before it serves.
+
+    For validations it unwraps secrets into plain values (`deserialize_properties` without
+    `proxy_secrets`), so a violation message quoting a prop would show a secret in clear. With the
+    marks kept, plain_props writes each secret as SECRET, as a preview's "[secret]" becomes SECRET.
+    tests/gate/test_policy_pack.py sends the pack a secret through the engine's gRPC call.
+    """
+    import pulumi_policy.policy as servicer
+    from pulumi_policy.deserialize import deserialize_properties
+
+    if getattr(servicer, "deserialize_properties", None) is not deserialize_properties:
+        raise RuntimeError(
+            "pulumi-policy no longer reads props through pulumi_policy.policy.deserialize_properties: "
+            "update inferfleet.gate.crossguard.preserve_secret_marks for this version"
+        )
+
+    def with_secret_marks(props: dict[str, Any], proxy_secrets: bool = True) -> Any:
+        return deserialize_properties(props, True)
+
+    setattr(servicer, "deserialize_properties", with_secret_marks)  # noqa: B010 (a module attribute mypy cannot see)
 
 
 def stack_fleet_config() -> Any:

@@ -50,9 +50,10 @@ def wire_struct(props: dict[str, Any]) -> struct_pb2.Struct:
     return struct
 
 
-def engine_props(props: dict[str, Any]) -> Any:
-    """Props exactly as pulumi-policy hands them to a policy: the engine's Struct, deserialized, proxied."""
-    return unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(wire_struct(props))))
+def engine_props(props: dict[str, Any], *, secret_marks: bool = True) -> Any:
+    """Props exactly as pulumi-policy hands them to the pack's policies: the engine's Struct, deserialized
+    with its secret marks kept (preserve_secret_marks; without them, as pulumi-policy does by default), proxied."""
+    return unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(wire_struct(props)), secret_marks))
 
 
 def policy_resources(plan: dict[str, Any]) -> list[PolicyResource]:
@@ -81,16 +82,19 @@ def policy_resources(plan: dict[str, Any]) -> list[PolicyResource]:
     return list(by_urn.values())
 
 
-def test_nested_props_and_unknowns_become_plan_json() -> None:
+@pytest.mark.parametrize("secret_marks", [True, False])
+def test_nested_props_and_unknowns_become_plan_json(secret_marks: bool) -> None:
     props = engine_props(
         {
             "metadata": {"name": "autoglm", "labels": {"team": "inference"}},
             "spec": {"replicas": 2, "ports": [{"port": 80, "cidr": UNKNOWN_STRING_VALUE}], "ratio": 0.5},
             "clusterIp": UNKNOWN_STRING_VALUE,
-        }
+        },
+        secret_marks=secret_marks,
     )
-    with pytest.raises(UnknownValueError):
-        dict(props)  # what the pack did before: reading through the proxy raises on the unknown
+    if not secret_marks:
+        with pytest.raises(UnknownValueError):
+            dict(props)  # what the pack did before: reading through the proxy raises on the unknown
     plain = plain_props(props)
     assert plain == {
         "metadata": {"name": "autoglm", "labels": {"team": "inference"}},
@@ -293,3 +297,34 @@ def test_concurrent_validations_decide_once(counted_engine: tuple[list[int], Any
         thread.join(30)
     assert calls == [1]
     assert len(reported) == len(gate_verdicts(opa_url, plan))
+
+
+SECRET_SIGNATURE = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
+"""How the engine marks a secret prop value on the wire (pulumi's rpc property signature)."""
+
+
+def test_pack_program_never_shows_a_secret_prop_or_an_escape_in_a_message(repo: Path) -> None:
+    """pulumi-policy unwraps secrets for validations: a rule quoting the image showed a secret one in clear."""
+    plan = fixture_plan("workloads/denied_tagged_image_as_root.json")
+    deployment = next(r for r in plan["resources"] if r["type"] == "kubernetes:apps/v1:Deployment")
+    containers = deployment["inputs"]["spec"]["template"]["spec"]["containers"]
+    containers[0]["image"] = {**SECRET_SIGNATURE, "value": "registry.example/app:HUNTER2-TOKEN"}
+    containers.append({**containers[0], "name": "\x1b]0;owned\x07sidecar", "image": "sidecar:latest"})
+    env = {
+        "PULUMI_CONFIG": json.dumps({"inference-fleet:fleet": FLEET_CONFIG, "huaweicloud:region": "cn-south-1"}),
+        "PULUMI_PROJECT": "inference-fleet",
+        "PULUMI_STACK": "prod-cn-south",
+        "PULUMI_DRY_RUN": "true",
+    }
+    process, port = _serve_pack(repo, env)
+    try:
+        response = _analyze_stack(port, [_analyzer_resource(r) for r in plan["resources"]])
+    finally:
+        process.terminate()
+        process.wait(10)
+    messages = [d.message for d in response.diagnostics]
+    assert any("sidecar:latest" in message for message in messages), "the plain image is still judged"
+    assert not any("HUNTER2" in message for message in messages)
+    assert not any("\x1b" in message or "\x07" in message for message in messages)
+    assert any("\\x1b]0;owned\\x07sidecar" in message for message in messages)
+    assert not any("can't run policy" in message for message in messages)
