@@ -36,7 +36,10 @@ def stack_plans(stacks_dir: Path, plans_dir: Path | None = None) -> dict[str, Pl
             path = plans_dir / f"{stack}.plan.json"
             if not path.is_file():
                 raise InputError(f"{path}: no plan of stack {stack}", hint=f"inferfleet plan --all --out {plans_dir}")
-            plans[stack] = load_plan(str(path), max_bytes=256 * 1024 * 1024, stacks_dir=stacks_dir)
+            plan = load_plan(str(path), max_bytes=256 * 1024 * 1024, stacks_dir=stacks_dir)
+            if plan["stack"] != stack:
+                raise InputError(f"{path}: holds the plan of stack {plan['stack']!r}, not of {stack}")
+            plans[stack] = plan
         return plans
     from inferfleet.plan.planner import Planner
 
@@ -81,7 +84,7 @@ def used_by(plans: Mapping[str, Plan], distribution: str, spec: SpecifierSet | N
 def _allowed(spec: SpecifierSet, version: str) -> bool:
     try:
         return spec.contains(Version(version), prereleases=True)
-    except InvalidVersion:
+    except (InvalidVersion, ValueError):  # ValueError: a part of more digits than int() reads
         return False
 
 
@@ -91,7 +94,7 @@ def upgrade_bump(current: str, newest: str | None) -> str:
         return "none"
     try:
         old, new = Version(current), Version(newest)
-    except InvalidVersion:
+    except (InvalidVersion, ValueError):  # ValueError: a part of more digits than int() reads
         return "unknown"
     if new <= old:
         return "none"

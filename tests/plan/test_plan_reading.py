@@ -126,3 +126,22 @@ def test_the_fast_resource_check_agrees_with_the_checks_that_name_a_problem(reso
     else:
         passes = True
     assert finish._well_formed(resource) == passes
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "where"),
+    [
+        ("modules", {"inferfleet-vpc": ["1.0.0"]}, "modules.inferfleet-vpc"),
+        ("module_sources", "junk", "module_sources"),
+        ("module_sources", {"inferfleet-vpc": "elsewhere"}, "module_sources"),
+        ("deprecations", 5, "deprecations"),
+        ("deprecations", ["junk"], "deprecations[0]"),
+        ("deprecations", [{"module": "inferfleet-vpc"}], "deprecations[0]"),
+    ],
+)
+def test_module_fields_the_modules_commands_read_are_checked(field: str, value: Any, where: str) -> None:
+    """`modules check` and `used-by` read them: a wrong type there was an internal error (exit 3)."""
+    document = {**_reference_plan(), field: value}
+    with pytest.raises(PlanInputError) as raised:
+        check_plan(document, "plan.json")
+    assert raised.value.key_path == where

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -442,3 +443,32 @@ def test_a_breaking_change_to_the_shared_library_refuses_a_minor_release(
     assert code == 2
     assert "removed function plain_value" in error
     assert "major" in error
+
+
+def _plans_dir(tmp_path: Path, plan_stack: str, modules: dict[str, str]) -> tuple[Path, Path]:
+    """A stacks folder with staging-cn-south, and a plans folder whose staging-cn-south.plan.json holds
+    a plan of `plan_stack` using `modules`."""
+    stacks, plans = tmp_path / "stacks", tmp_path / "plans"
+    stacks.mkdir()
+    plans.mkdir()
+    shutil.copyfile(REPO / "stacks" / "Pulumi.staging-cn-south.yaml", stacks / "Pulumi.staging-cn-south.yaml")
+    fixture = REPO / "policies" / "opa" / "workloads" / "allowed_hardened_service.json"
+    plan = {**json.loads(fixture.read_text()), "stack": plan_stack, "modules": modules}
+    (plans / "staging-cn-south.plan.json").write_text(json.dumps(plan))
+    return stacks, plans
+
+
+def test_used_by_skips_a_version_no_one_can_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A 5,000-digit version part: packaging raised ValueError, an internal error (exit 3)."""
+    stacks, plans = _plans_dir(tmp_path, "staging-cn-south", {"inferfleet-vpc": "1." + "9" * 5000})
+    capsys.readouterr()
+    arguments = ["--stacks-dir", str(stacks), "--plans", str(plans), "--json"]
+    assert main(["modules", "used-by", "inferfleet-vpc", "--version", "<2", *arguments]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_a_saved_plan_of_another_stack_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stacks, plans = _plans_dir(tmp_path, "prod-cn-north", {"inferfleet-vpc": "1.0.0"})
+    capsys.readouterr()
+    assert main(["modules", "used-by", "inferfleet-vpc", "--stacks-dir", str(stacks), "--plans", str(plans)]) == 2
+    assert "holds the plan of stack 'prod-cn-north', not of staging-cn-south" in capsys.readouterr().err
