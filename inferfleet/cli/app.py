@@ -26,7 +26,8 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from inferfleet.errors import ExitCode, InferfleetError, UsageError
+from inferfleet.errors import ExitCode, InferfleetError, UsageError, cut
+from inferfleet.text import visible
 
 COMMANDS: dict[str, tuple[str, str]] = {
     # name: (module that registers it on `app`, its one-line help, as the command's own docstring says)
@@ -126,6 +127,8 @@ def _root(
 
 
 INTERRUPTING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+PATH_ERRNOS = frozenset({errno.ENAMETOOLONG, errno.ELOOP})
+"""OS errors that only a path can cause (too long, or a loop of symbolic links): input errors wherever met."""
 STOPPED_BY_SIGPIPE = 128 + signal.SIGPIPE
 """The exit code when the reader of our output closed it, as a shell reports a program SIGPIPE stopped
 (Python ignores SIGPIPE and raises BrokenPipeError instead)."""
@@ -187,6 +190,13 @@ def _run_command(argv: list[str] | None) -> int:
         return int(exc.exit_code)
     except BrokenPipeError:  # the reader of our output went away (`| head`): stopped as by SIGPIPE
         return STOPPED_BY_SIGPIPE
+    except OSError as exc:
+        if exc.errno not in PATH_ERRNOS:
+            _error(f"internal error: {type(exc).__name__}: {exc}", hint="a bug in inferfleet; please report it")
+            return int(ExitCode.ENGINE_ERROR)
+        # A path given on the command line or found in a repository that no file system can open.
+        _error(f"{cut(visible(exc.filename or ''))}: {exc.strerror}; expected a path that can be opened")
+        return int(ExitCode.INPUT_ERROR)
     except SystemExit as exc:
         # typer ends a command whose output pipe broke with exit 1, which is our "policy denied".
         if isinstance(exc.__context__, OSError) and exc.__context__.errno == errno.EPIPE:

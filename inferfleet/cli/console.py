@@ -95,7 +95,10 @@ def write_atomically(path: Path, content: str | bytes) -> None:
     if mode and not stat.S_ISREG(mode):
         raise InputError(f"{plain(path)}: is a device or socket; expected the path of a file to write")
     if path.is_symlink():
-        path = path.resolve()
+        try:
+            path = path.resolve()
+        except (OSError, RuntimeError):  # a loop of links (RuntimeError on Python 3.11)
+            raise InputError(f"{plain(path)}: is a loop of symbolic links; expected a file path") from None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

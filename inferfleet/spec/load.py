@@ -52,7 +52,7 @@ def display_path(path: Path) -> str:
     """The path as the user would type it: relative to the working directory when possible."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a loop of symbolic links (Python 3.11)
         return str(path)
 
 

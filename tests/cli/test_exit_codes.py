@@ -207,3 +207,25 @@ def _exit_with_closed(stream: str, *args: str) -> int:
 )
 def test_a_closed_output_pipe_is_never_exit_1(stream: str, args: list[str], code: int) -> None:
     assert _exit_with_closed(stream, *args) == code
+
+
+def test_paths_no_file_system_can_open_are_input_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A name over 255 bytes, a path over 4,096 and a loop of symbolic links were internal errors (exit 3)."""
+    loop = tmp_path / "loop.json"
+    loop.symlink_to(loop)
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    (stacks / "Pulumi.loop.yaml").symlink_to(stacks / "Pulumi.loop.yaml")
+    deep = tmp_path.joinpath(*["c"] * 2100)
+    cases = [
+        ("plan", "-s", "staging-cn-south", "--stacks-dir", str(STACKS), "--out", str(tmp_path / ("b" * 300 + ".json"))),
+        ("plan", "-s", "staging-cn-south", "--stacks-dir", str(STACKS), "--out", str(loop)),
+        ("plan", "-s", "loop", "--stacks-dir", str(stacks)),
+        ("plan", "-s", "x", "--stacks-dir", str(deep)),
+        ("modules", "used-by", "vpc", "--stacks-dir", str(STACKS), "--plans", str(deep)),
+    ]
+    for arguments in cases:
+        code, _, err = run(capsys, *arguments)
+        assert code == 2, (arguments[:5], err)
+        assert "internal error" not in err
+        assert len(err) < 1_000
