@@ -45,7 +45,16 @@ class Node:
     shape: str = "box"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "lines", tuple(visible(line) for line in self.lines))
+        object.__setattr__(self, "lines", tuple(_label(line) for line in self.lines))
+
+
+MAX_LABEL_CHARS = 120
+"""Longest label line drawn: a plan can hold a name of any length (a 30 MB one made a 120 MB picture)."""
+
+
+def _label(text: str) -> str:
+    shown = visible(text)
+    return shown if len(shown) <= MAX_LABEL_CHARS else shown[: MAX_LABEL_CHARS - 1] + "…"
 
 
 def _pool_lines(pool: Pool) -> tuple[str, ...]:
@@ -112,7 +121,7 @@ def picture(view: Topology, statuses: Mapping[tuple[str, str], Status] | None = 
     ) + more("service", extra_services)
     return Picture(
         title=visible(view.stack),
-        region_label=visible(f"{view.cloud or 'cloud?'} · {view.region or 'region?'}"),
+        region_label=_label(f"{view.cloud or 'cloud?'} · {view.region or 'region?'}"),
         vpc=Node("vpc", (f"VPC {view.vpc_cidr or '?'}",), state("vpc", "vpc")),
         subnets=tuple(
             Node(f"subnet_{index}", (f"zone {subnet.zone}", subnet.cidr or "?"), state("subnet", subnet.zone))

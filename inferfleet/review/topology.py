@@ -9,7 +9,7 @@ replaced or changed, so a picture of a diff can colour them.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -92,17 +92,25 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+MAX_COUNT = 10**9
+"""Largest count drawn (nodes, replicas, bandwidth); a larger one is shown as unknown. Two of them
+multiply (accelerators = nodes x per node) into a number that can still be written as text."""
+
+
 def _count(value: Any) -> int | None:
     # bool is an int in Python; a count never is one.
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if isinstance(value, int) and not isinstance(value, bool) and -MAX_COUNT <= value <= MAX_COUNT:
+        return value
+    return None
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _descendants(resources: Iterable[Mapping[str, Any]]) -> dict[str, set[str]]:
-    """URN -> itself and every URN below it in the parent tree."""
+def _descendants(resources: Iterable[Mapping[str, Any]]) -> Callable[[str], set[str]]:
+    """URN -> itself and every URN below it in the parent tree, found when asked: only the few
+    components drawn ask (every URN's set was quadratic in a long parent chain: 20,000 resources, 4 GB)."""
     children: dict[str, list[str]] = {}
     for resource in resources:
         parent = resource.get("parent")
@@ -119,7 +127,7 @@ def _descendants(resources: Iterable[Mapping[str, Any]]) -> dict[str, set[str]]:
                     pending.append(child)
         return found
 
-    return {urn: below(urn) for urn in [str(r["urn"]) for r in resources]}
+    return below
 
 
 def _stable_replicas(service_urns: set[str], by_urn: Mapping[str, Mapping[str, Any]]) -> int | None:
@@ -155,7 +163,7 @@ def topology(plan: Mapping[str, Any]) -> Topology:
         kind, urn, outputs = resource.get("type"), str(resource["urn"]), _mapping(resource.get("outputs"))
         if kind == VPC_TYPE:
             vpc_cidr = _text(outputs.get("vpc_cidr"))
-            urns[("vpc", "vpc")] = frozenset(below[urn])
+            urns[("vpc", "vpc")] = frozenset(below(urn))
             for zone, cidr in sorted(_mapping(outputs.get("subnet_cidrs")).items()):
                 subnets[zone] = Subnet(zone=zone, cidr=_text(cidr))
         elif kind == INTERCONNECT_TYPE:
@@ -168,7 +176,7 @@ def topology(plan: Mapping[str, Any]) -> Topology:
                     kind="stack" if end in peer_stacks else "idc",
                     bandwidth_mbps=_count(bandwidths.get(end)),
                 )
-                urns[("link", end)] = frozenset(u for u in below[urn] if end in u.rsplit("::", 1)[-1])
+                urns[("link", end)] = frozenset(u for u in below(urn) if end in u.rsplit("::", 1)[-1])
         elif kind == POOL_TYPE:
             name = str(resource.get("name"))
             pools.append(
@@ -181,21 +189,22 @@ def topology(plan: Mapping[str, Any]) -> Topology:
                     accelerators_per_node=_count(outputs.get("accelerators_per_node")),
                 )
             )
-            urns[("pool", name)] = frozenset(below[urn])
+            urns[("pool", name)] = frozenset(below(urn))
         elif kind == SERVICE_TYPE:
             name = str(resource.get("name"))
             exported = _mapping(stack_services.get(name))
+            service_urns = below(urn)
             services.append(
                 Service(
                     name=name,
                     pool=_text(outputs.get("pool")) or _text(exported.get("pool")),
                     placement=_text(outputs.get("placement")) or _text(exported.get("placement")),
-                    replicas=_count(outputs.get("replicas")) or _stable_replicas(below[urn], by_urn),
+                    replicas=_count(outputs.get("replicas")) or _stable_replicas(service_urns, by_urn),
                     canary_stage=_count(outputs.get("canary_stage")),
                     canary_weight=_count(outputs.get("canary_weight")),
                 )
             )
-            urns[("service", name)] = frozenset(below[urn])
+            urns[("service", name)] = frozenset(service_urns)
     for peer in sorted(peer_stacks - set(links)):
         links[peer] = Link(peer=peer, kind="stack", bandwidth_mbps=None)
     services.extend(_unit_services(stack_services, {service.name for service in services}, pools))

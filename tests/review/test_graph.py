@@ -215,3 +215,41 @@ def test_graph_command_refuses_a_base_plan_of_another_stack(
     assert main(arguments) == 2
     assert "prod-cn-south" in capsys.readouterr().err
     assert not target.exists()
+
+
+def test_a_label_of_any_length_is_drawn_cut() -> None:
+    """A 30 MB accelerator name made a 120 MB picture."""
+    long_name = "x" * 1_000_000
+    nodes, _, _ = parse_mermaid(to_mermaid(picture(_view(pools=(Pool("a", long_name, None, None, 1, 1),)))))
+    assert all(len(decoded(label)) < 1_000 for label in nodes.values())
+    assert any("x" * 100 + "…" in decoded(label) for label in nodes.values())
+
+
+def test_counts_too_large_to_multiply_into_text_are_drawn_unknown() -> None:
+    """Two 3,000-digit counts made a 6,000-digit product, which Python cannot write as text (exit 3)."""
+    plan = {
+        "stack": "s",
+        "resources": [
+            {
+                "urn": "urn:pulumi:s::p::inferfleet:gpu_instance:GpuPool::a",
+                "type": "inferfleet:gpu_instance:GpuPool",
+                "name": "a",
+                "outputs": {"nodes": 10**3000, "accelerators_per_node": 10**3000, "accelerator": "nvidia-a10"},
+            }
+        ],
+    }
+    (pool,) = topology(plan).pools
+    assert (pool.nodes, pool.accelerators_per_node, pool.accelerators) == (None, None, None)
+    assert "GPU pool a" in to_mermaid(picture(topology(plan)))
+
+
+def test_an_element_stands_for_its_whole_subtree_however_deep() -> None:
+    """A parent chain of 2,000 below a pool: the pool stands for all of it."""
+    pool_urn = "urn:pulumi:s::p::inferfleet:gpu_instance:GpuPool::a"
+    resources: list[dict[str, object]] = [
+        {"urn": pool_urn, "type": "inferfleet:gpu_instance:GpuPool", "name": "a", "outputs": {}}
+    ]
+    for index in range(2_000):
+        resources.append({"urn": f"urn:pulumi:s::p::t::r{index}", "type": "t", "parent": resources[-1]["urn"]})
+    view = topology({"stack": "s", "resources": resources})
+    assert len(view.urns[("pool", "a")]) == 2_001
