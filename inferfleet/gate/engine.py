@@ -16,6 +16,7 @@ import http.client
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -234,6 +235,8 @@ class OpaServer:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 env=_opa_environment(),
+                # Its own process group: stop() ends whatever it started too (INFERFLEET_OPA may be a wrapper script).
+                start_new_session=True,
             )
         except OSError as exc:
             raise EngineError(f"could not run OPA ({self.binary}): {exc}", hint=_BOOTSTRAP_HINT) from exc
@@ -263,17 +266,23 @@ class OpaServer:
         self._log.seek(0)
         return " ".join(self._log.read().decode("utf-8", "replace").split())[-2000:]
 
+    def _signal_group(self, signum: int) -> None:
+        assert self.process is not None
+        with contextlib.suppress(ProcessLookupError, PermissionError):  # the group is gone already
+            os.killpg(self.process.pid, signum)
+
     def exit_status(self) -> int | None:
         return None if self.process is None else self.process.poll()
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
+        if self.process is not None:
+            self._signal_group(signal.SIGTERM)
             try:
                 self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                self._signal_group(signal.SIGKILL)
                 self.process.wait()
+            self._signal_group(signal.SIGKILL)  # anything of the group still left (a wrapper's children)
         self.process = None
         if self._log is not None:
             self._log.close()

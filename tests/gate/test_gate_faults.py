@@ -386,3 +386,28 @@ def test_opa_starts_from_a_process_busy_in_many_threads() -> None:
         for thread in churners:
             thread.join()
     assert failures == []
+
+
+def test_what_an_opa_wrapper_started_is_stopped_with_it(tmp_path: Path) -> None:
+    """INFERFLEET_OPA may name a wrapper script: its children outlived a failed start."""
+    child_pid = tmp_path / "child.pid"
+    wrapper = tmp_path / "opa-wrapper"
+    wrapper.write_text(f"#!/bin/sh\nsleep 300 &\necho $! > {child_pid}\nexec sleep 300\n")
+    wrapper.chmod(0o755)
+    server = OpaServer(DEFAULT_POLICIES, binary=wrapper, startup_timeout=1)
+    with pytest.raises(EngineError):
+        server.start()  # never healthy: stopped after the startup timeout
+    pid = int(child_pid.read_text())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _running(pid):
+        time.sleep(0.05)
+    assert not _running(pid)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    return state != "Z"  # a zombie has ended and waits for its parent to reap it
