@@ -231,13 +231,9 @@ def _analyze_stack(port: str, resources: list[analyzer_pb2.AnalyzerResource]) ->
         return stub.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=resources), timeout=120)
 
 
-def test_pack_program_decides_a_stack_with_nested_and_unknown_props_from_its_config(repo: Path, opa_url: str) -> None:
-    """The engine's call, end to end: Struct props with nested objects and an unknown, stack config in
-    PULUMI_CONFIG (as the engine passes it), the pack program answering with its violations."""
-    plan = fixture_plan("workloads/denied_tagged_image_as_root.json")
-    resources = [_analyzer_resource(r) for r in plan["resources"]]
-    deployment = next(r for r in resources if r.type == "kubernetes:apps/v1:Deployment")
-    deployment.properties["metadata"]["uid"] = UNKNOWN_STRING_VALUE
+def _analyze_with_config(repo: Path, resources: list[analyzer_pb2.AnalyzerResource]) -> Any:
+    """The pack program's answer to the engine's AnalyzeStack call, with prod-cn-south's config in
+    PULUMI_CONFIG (as the engine passes it)."""
     env = {
         "PULUMI_CONFIG": json.dumps({"inference-fleet:fleet": FLEET_CONFIG, "huaweicloud:region": "cn-south-1"}),
         "PULUMI_PROJECT": "inference-fleet",
@@ -246,10 +242,20 @@ def test_pack_program_decides_a_stack_with_nested_and_unknown_props_from_its_con
     }
     process, port = _serve_pack(repo, env)
     try:
-        response = _analyze_stack(port, resources)
+        return _analyze_stack(port, resources)
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_pack_program_decides_a_stack_with_nested_and_unknown_props_from_its_config(repo: Path, opa_url: str) -> None:
+    """The engine's call, end to end: Struct props with nested objects and an unknown, stack config in
+    PULUMI_CONFIG (as the engine passes it), the pack program answering with its violations."""
+    plan = fixture_plan("workloads/denied_tagged_image_as_root.json")
+    resources = [_analyzer_resource(r) for r in plan["resources"]]
+    deployment = next(r for r in resources if r.type == "kubernetes:apps/v1:Deployment")
+    deployment.properties["metadata"]["uid"] = UNKNOWN_STRING_VALUE
+    response = _analyze_with_config(repo, resources)
     reported = {d.policyName for d in response.diagnostics}
     assert reported == gate_verdicts(opa_url, plan)
     assert {"if-k8s-001", "if-k8s-005", "if-k8s-006"} <= reported
@@ -310,18 +316,7 @@ def test_pack_program_never_shows_a_secret_prop_or_an_escape_in_a_message(repo: 
     containers = deployment["inputs"]["spec"]["template"]["spec"]["containers"]
     containers[0]["image"] = {**SECRET_SIGNATURE, "value": "registry.example/app:HUNTER2-TOKEN"}
     containers.append({**containers[0], "name": "\x1b]0;owned\x07sidecar", "image": "sidecar:latest"})
-    env = {
-        "PULUMI_CONFIG": json.dumps({"inference-fleet:fleet": FLEET_CONFIG, "huaweicloud:region": "cn-south-1"}),
-        "PULUMI_PROJECT": "inference-fleet",
-        "PULUMI_STACK": "prod-cn-south",
-        "PULUMI_DRY_RUN": "true",
-    }
-    process, port = _serve_pack(repo, env)
-    try:
-        response = _analyze_stack(port, [_analyzer_resource(r) for r in plan["resources"]])
-    finally:
-        process.terminate()
-        process.wait(10)
+    response = _analyze_with_config(repo, [_analyzer_resource(r) for r in plan["resources"]])
     messages = [d.message for d in response.diagnostics]
     assert any("sidecar:latest" in message for message in messages), "the plain image is still judged"
     assert not any("HUNTER2" in message for message in messages)
