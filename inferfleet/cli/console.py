@@ -13,6 +13,7 @@ import errno
 import os
 import stat
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from rich.console import Console
@@ -83,6 +84,33 @@ def write_atomically(path: Path, content: str | bytes) -> None:
     replace the device or the standard stream's link itself (run as root, /dev/null would become a
     report for every program), and truncating would cut what the shell's redirection already holds.
     """
+    write_all_atomically({path: content})
+
+
+def write_all_atomically(files: Mapping[Path, str | bytes]) -> None:
+    """Write several files as :func:`write_atomically` writes one, and as a set: each is written to a
+    temporary file beside it, and only once all are written are they renamed into place, so a path
+    that cannot be written (a folder where a file goes) leaves none of them (`plan --all --out`)."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, content in files.items():
+            written = _stage(path, content)
+            if written is not None:
+                staged.append(written)
+        while staged:
+            temporary, target = staged[0]
+            try:
+                os.replace(temporary, target)
+            except OSError as exc:
+                raise _write_error(target, exc) from None
+            staged.pop(0)
+    finally:
+        for leftover, _ in staged:
+            leftover.unlink(missing_ok=True)
+
+
+def _stage(path: Path, content: str | bytes) -> tuple[Path, Path] | None:
+    """(a complete temporary file beside the target, the target), or None when `path` is written into."""
     try:
         mode = path.stat().st_mode
     except (OSError, ValueError):  # no such file yet (the usual case), or a name no file can have
@@ -91,7 +119,7 @@ def write_atomically(path: Path, content: str | bytes) -> None:
         raise InputError(f"{plain(path)}: is a folder; expected the path of a file to write")
     if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode) or path.absolute().parts[1:2] in (("dev",), ("proc",)):
         _write_into(path, content)
-        return
+        return None
     if mode and not stat.S_ISREG(mode):
         raise InputError(f"{plain(path)}: is a device or socket; expected the path of a file to write")
     if path.is_symlink():
@@ -101,21 +129,22 @@ def write_atomically(path: Path, content: str | bytes) -> None:
             raise InputError(f"{plain(path)}: is a loop of symbolic links; expected a file path") from None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
         raise _write_error(path, exc) from None
+    temporary = Path(name)
     try:
         # mkstemp creates the file 0600: the file gets the mode it had, or what the umask gives a new one.
         os.fchmod(handle, stat.S_IMODE(mode) if mode else 0o666 & ~_umask())
         with os.fdopen(handle, "wb") as stream:
             stream.write(content.encode("utf-8") if isinstance(content, str) else content)
-        os.replace(temporary, path)
     except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise _write_error(path, exc) from None
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
+    return temporary, path
 
 
 def _umask() -> int:

@@ -54,9 +54,10 @@ def plan_command(
     documents = plan_all(planner, names, show_progress=not as_json)
     for document in documents.values():
         warn_deprecations(document)
-    if out is not None:
-        for name, document in documents.items():
-            console.write_atomically(out / f"{name}.plan.json", dumps(document))
+    if out is not None:  # all or none: a path that cannot be written leaves no partial set of plans
+        console.write_all_atomically(
+            {out / f"{name}.plan.json": dumps(document) for name, document in documents.items()}
+        )
     if as_json:
         console.emit(dumps(documents))
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,21 @@ def test_a_stack_file_that_is_not_a_regular_file_is_said_to_be_one(
     code, _, stderr = run(capsys, "plan", "-s", "x", "--stacks-dir", str(stacks))
     assert code == 2
     assert "Pulumi.x.yaml: is not a regular file; a stack file is a YAML file" in stderr
+
+
+def test_plan_all_writes_every_plan_or_none(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A path that cannot be written (a folder where a plan goes) left the plans written before it."""
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    for name in ("prod-us-west", "staging-cn-south"):
+        shutil.copyfile(STACKS / f"Pulumi.{name}.yaml", stacks / f"Pulumi.{name}.yaml")
+    out = tmp_path / "plans"
+    (out / "staging-cn-south.plan.json").mkdir(parents=True)  # sorted after prod-us-west: written second
+    code, _, stderr = run(capsys, "plan", "--all", "--stacks-dir", str(stacks), "--out", str(out), "--json")
+    assert code == 2
+    assert "staging-cn-south.plan.json: is a folder" in stderr
+    assert sorted(path.name for path in out.iterdir()) == ["staging-cn-south.plan.json"]  # no plan, no temporary
+    shutil.rmtree(out / "staging-cn-south.plan.json")
+    code, _, _ = run(capsys, "plan", "--all", "--stacks-dir", str(stacks), "--out", str(out), "--json")
+    assert code == 0
+    assert sorted(path.name for path in out.iterdir()) == ["prod-us-west.plan.json", "staging-cn-south.plan.json"]
