@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,6 +19,7 @@ import pytest
 
 from inferfleet.cli.app import main
 from inferfleet.errors import EngineError
+from inferfleet.review import refresh
 from inferfleet.review.prices import COLUMNS, load_prices
 from inferfleet.review.refresh import MissingCredentialsError, refresh_prices
 
@@ -451,4 +453,23 @@ def test_nonsense_from_a_pricing_api_is_an_engine_error_of_bounded_length(
         with pytest.raises(EngineError, match=re.escape(expected)) as raised:
             refresh_prices(table, cloud, endpoint=server.url, environ=CREDENTIALS[cloud], today=TODAY)
     assert len(str(raised.value)) < 1_000
+    assert table.read_text() == before
+
+
+def test_a_pricing_api_that_takes_too_long_is_cut_off(
+    loopback: Any, table: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each SDK bounds a read; the refresh bounds the whole question (a slow drip passes every read's bound)."""
+    monkeypatch.setattr(refresh, "QUOTE_DEADLINE_SECONDS", 1.5)
+
+    def slowly(_request: Any) -> tuple[int, Any]:
+        time.sleep(5)
+        return 200, {"official_website_amount": 41.25, "measure_id": 1, "currency": "CNY", "amount": 41.25}
+
+    server = loopback(slowly)
+    before = table.read_text()
+    started = time.monotonic()
+    with pytest.raises(EngineError, match=r"did not finish within 1\.5 s"):
+        refresh_prices(table, "huaweicloud", endpoint=server.url, environ=CREDENTIALS["huaweicloud"], today=TODAY)
+    assert time.monotonic() - started < 4
     assert table.read_text() == before
