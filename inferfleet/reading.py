@@ -7,6 +7,9 @@ import os
 import stat
 from pathlib import Path
 
+MAX_PYPROJECT_BYTES = 1024 * 1024
+"""Largest pyproject.toml read from a commit or a base tree (this repository's are about 3 KiB)."""
+
 
 def read_at_most(path: Path, limit: int) -> bytes:
     """At most `limit` + 1 bytes of `path`: the caller refuses a result longer than `limit`.

@@ -192,8 +192,7 @@ def _run_command(argv: list[str] | None) -> int:
         return STOPPED_BY_SIGPIPE
     except OSError as exc:
         if exc.errno not in PATH_ERRNOS:
-            _error(f"internal error: {type(exc).__name__}: {exc}", hint="a bug in inferfleet; please report it")
-            return int(ExitCode.ENGINE_ERROR)
+            return _internal_error(exc)
         # A path given on the command line or found in a repository that no file system can open.
         _error(f"{cut(visible(exc.filename or ''))}: {exc.strerror}; expected a path that can be opened")
         return int(ExitCode.INPUT_ERROR)
@@ -203,9 +202,13 @@ def _run_command(argv: list[str] | None) -> int:
             return STOPPED_BY_SIGPIPE
         raise
     except Exception as exc:  # the last line of defence: never a traceback, never exit 0
-        _error(f"internal error: {type(exc).__name__}: {exc}", hint="a bug in inferfleet; please report it")
-        return int(ExitCode.ENGINE_ERROR)
+        return _internal_error(exc)
     return int(result or 0)
+
+
+def _internal_error(exc: Exception) -> int:
+    _error(f"internal error: {type(exc).__name__}: {exc}", hint="a bug in inferfleet; please report it")
+    return int(ExitCode.ENGINE_ERROR)
 
 
 def _error(message: str, *, hint: str | None = None) -> None:

@@ -92,20 +92,20 @@ def write_all_atomically(files: Mapping[Path, str | bytes]) -> None:
     temporary file beside it, and only once all are written are they renamed into place, so a path
     that cannot be written (a folder where a file goes) leaves none of them (`plan --all --out`)."""
     staged: list[tuple[Path, Path]] = []
+    renamed = 0
     try:
         for path, content in files.items():
             written = _stage(path, content)
             if written is not None:
                 staged.append(written)
-        while staged:
-            temporary, target = staged[0]
+        for temporary, target in staged:
             try:
                 os.replace(temporary, target)
             except OSError as exc:
                 raise _write_error(target, exc) from None
-            staged.pop(0)
+            renamed += 1
     finally:
-        for leftover, _ in staged:
+        for leftover, _ in staged[renamed:]:
             leftover.unlink(missing_ok=True)
 
 

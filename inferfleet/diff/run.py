@@ -89,10 +89,9 @@ def _from_files(request: DiffRequest) -> list[tuple[Plan | None, Plan, Side, Sid
     return [(base, head, base_side, head_side)]
 
 
-def _stacks_to_compare(request: DiffRequest, repo: Repository, tree: BaseTree) -> list[str]:
-    from inferfleet.spec.load import list_stacks, load_stack
+def _stacks_to_compare(request: DiffRequest, repo: Repository, tree: BaseTree, at_head: list[str]) -> list[str]:
+    from inferfleet.spec.load import load_stack
 
-    at_head = list_stacks(request.stacks_dir)
     if request.stack is not None:
         return [request.stack]
     if request.all_stacks:
@@ -116,24 +115,24 @@ def _stacks_to_compare(request: DiffRequest, repo: Repository, tree: BaseTree) -
 
 def _from_git(request: DiffRequest) -> list[tuple[Plan | None, Plan, Side, Side]]:
     assert request.base_ref is not None
-    repo = Repository.containing(request.stacks_dir.resolve() if request.stacks_dir.exists() else Path.cwd())
     from inferfleet.spec.load import list_stacks
 
+    repo = Repository.containing(request.stacks_dir.resolve() if request.stacks_dir.exists() else Path.cwd())
+    at_head = list_stacks(request.stacks_dir)
     pairs: list[tuple[Plan | None, Plan, Side, Side]] = []
     with base_tree(repo, request.base_ref, stacks_dir=request.stacks_dir) as tree:
-        names = _stacks_to_compare(request, repo, tree)
+        names = _stacks_to_compare(request, repo, tree, at_head)
         base_plans = tree.plan(names)
-    at_head = set(list_stacks(request.stacks_dir))
     for name in names:
         base = base_plans.get(name)
+        base_side: Side = {
+            "source": "git" if base is not None else "absent",
+            "ref": tree.commit,
+            "stack_version": base["stack_version"] if base is not None else None,
+        }
         if request.head_plan is None and name not in at_head and base is not None:
             pairs.append(
-                (
-                    base,
-                    deleted_at_head(base),
-                    {"source": "git", "ref": tree.commit, "stack_version": base["stack_version"]},
-                    {"source": "absent", "ref": None, "stack_version": None},
-                )
+                (base, deleted_at_head(base), base_side, {"source": "absent", "ref": None, "stack_version": None})
             )
             continue
         if request.head_plan is not None:
@@ -144,11 +143,6 @@ def _from_git(request: DiffRequest) -> list[tuple[Plan | None, Plan, Side, Side]
             head_side = {"source": "working-tree", "ref": None, "stack_version": head["stack_version"]}
         if base is not None:
             same_stack(base, head, f"the plan of {name} at {request.base_ref}", request.head_plan or "the head")
-        base_side: Side = {
-            "source": "git" if base is not None else "absent",
-            "ref": tree.commit,
-            "stack_version": base["stack_version"] if base is not None else None,
-        }
         pairs.append((base, head, base_side, head_side))
     return pairs
 

@@ -31,7 +31,7 @@ from inferfleet.plan.finish import check_plan
 from inferfleet.plan.load import plan_from_json, read_json
 from inferfleet.plan.model import Plan
 from inferfleet.plan.preview import is_preview
-from inferfleet.reading import read_regular_file
+from inferfleet.reading import MAX_PYPROJECT_BYTES, read_regular_file
 
 PLAN_TIMEOUT_SECONDS = 600
 _BOOT = (
@@ -117,10 +117,6 @@ class BaseTree:
         if completed.returncode == 2:
             raise InputError(f"--base {self.ref}: stack {stack} does not plan at that commit: {said}")
         raise EngineError(f"--base {self.ref}: planning {stack} failed (exit {completed.returncode}): {said}")
-
-
-MAX_PYPROJECT_BYTES = 1024 * 1024
-"""Largest pyproject.toml read from a base tree (this repository's are about 3 KiB)."""
 
 
 def check_dependencies(tree: BaseTree) -> None:

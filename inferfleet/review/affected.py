@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from inferfleet.gitrepo import Repository
+from inferfleet.reading import MAX_PYPROJECT_BYTES
 
 AFFECTED_FORMAT = "inferfleet.affected/v1"
 STACKS_DIR = "stacks"
@@ -26,8 +27,6 @@ EVERY_STACK_FILES = frozenset({"pyproject.toml", "Pulumi.yaml", "__main__.py"})
 NO_STACK_PREFIXES = ("docs/", "tests/", "bench/", "tools/", ".github/", ".ci/", "stacks/CHANGELOG/")
 NO_STACK_FILES = frozenset({".gitlab-ci.yml", ".gitignore", ".pre-commit-config.yaml", "Makefile", "LICENSE"})
 MODULE_DOC_NAMES = ("README.md", "CHANGELOG.md")
-MAX_PYPROJECT_BYTES = 1024 * 1024
-"""Largest module pyproject.toml read from a commit (this repository's are about 2 KiB)."""
 """Files of a module folder that do not change what it creates (its examples neither)."""
 
 

@@ -38,9 +38,9 @@ from inferfleet.review.prices import (
 from inferfleet.urls import http_url
 
 MAX_ANSWER_ITEMS = 1000
+"""Most price entries read from one answer (AWS lists one product per matching SKU)."""
 QUOTE_DEADLINE_SECONDS = 120.0
 """Longest one price query may take, every read included (the SDKs' own timeouts bound each read)."""
-"""Most price entries read from one answer (AWS lists one product per matching SKU)."""
 
 
 class MissingCredentialsError(InputError):
