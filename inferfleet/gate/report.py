@@ -12,6 +12,7 @@ from rich.text import Text
 
 from inferfleet.cli.console import markup as terminal_markup
 from inferfleet.cli.console import plain
+from inferfleet.errors import cut
 from inferfleet.gate.catalog import SEVERITIES, Rule
 from inferfleet.gate.decide import GateResult
 from inferfleet.gate.waivers import EXPIRED_WAIVER_ID
@@ -19,6 +20,9 @@ from inferfleet.gate.waivers import EXPIRED_WAIVER_ID
 REPORT_FORMAT = "inferfleet.gate/v1"
 COVERAGE_NOTE_ID = "inferfleet/unexamined-type"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+CONSOLE_MAX_CHARS = 1000
+"""Most characters of one value (a message, a URN, a waiver's reason) the console report shows; the JSON,
+SARIF and JUnit reports keep values whole. A plan's 1 MB resource name never makes a 1 MB terminal line."""
 _SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
 _SARIF_LEVEL = {"mandatory": "error", "advisory": "warning"}
 _EXPIRED_WAIVER_RULE = Rule(
@@ -47,11 +51,6 @@ def _summary(result: GateResult) -> dict[str, int]:
     }
 
 
-def _inert(text: str) -> str:
-    """A plan's resource type as shown on a terminal: control characters written as escapes."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
-
-
 def _coverage_line(result: GateResult) -> str:
     return (
         f"not examined by any rule: {result.unexamined_resources} resource(s) of {len(result.unexamined)} type(s); "
@@ -62,7 +61,8 @@ def _coverage_line(result: GateResult) -> str:
 def console_report(result: GateResult, console: Console) -> None:
     """Violations grouped by severity, each with its resource, rule and remediation; then waivers.
 
-    Lines are not wrapped: URNs stay whole, so they can be searched and copied.
+    Lines are not wrapped: URNs stay whole, so they can be searched and copied. A value longer than
+    CONSOLE_MAX_CHARS is cut, saying how much was left out.
     """
     lines: list[Text] = []
 
@@ -71,7 +71,12 @@ def console_report(result: GateResult, console: Console) -> None:
     def show(line: str, *, markup: bool = True) -> None:
         lines.append(Text.from_markup(line, emoji=False) if markup else Text(plain(line)))
 
-    text = terminal_markup
+    def text(value: object) -> str:
+        return terminal_markup(cut(value, CONSOLE_MAX_CHARS))
+
+    def shown(value: object) -> str:
+        return cut(value, CONSOLE_MAX_CHARS)
+
     show(
         f"[bold]gate[/] {text(result.stack)} v{text(result.stack_version)} ({text(result.env)}, "
         f"{text(result.cloud)} {text(result.region)}): {result.resource_count} resources, {len(result.rules)} rules"
@@ -84,25 +89,27 @@ def console_report(result: GateResult, console: Console) -> None:
         for violation in group:
             # Built from styled pieces, not markup: parsing thousands of markup lines cost more than printing them.
             tag = ("MANDATORY", "red") if violation["enforcement"] == "mandatory" else ("advisory", "yellow")
-            policy_id, message = plain(violation["policy_id"]), plain(violation["message"])
+            policy_id, message = plain(shown(violation["policy_id"])), plain(shown(violation["message"]))
             lines.append(Text.assemble("  ", tag, " ", (policy_id, "bold"), " ", message))
-            show(f"    resource: {violation['urn']}", markup=False)
-            show(f"    fix: {violation['remediation']}", markup=False)
+            show(f"    resource: {shown(violation['urn'])}", markup=False)
+            show(f"    fix: {shown(violation['remediation'])}", markup=False)
     if result.waived:
         show(f"\n[dim]WAIVED[/] ({len(result.waived)})")
         for violation in result.waived:
             waiver = violation["waiver"]
             show(
-                f"  {violation['policy_id']} {violation['urn']}: waived by {waiver['owner']} until "
-                f"{waiver['expires']} ({waiver['reason']})",
+                f"  {shown(violation['policy_id'])} {shown(violation['urn'])}: waived by {shown(waiver['owner'])} "
+                f"until {waiver['expires']} ({shown(waiver['reason'])})",
                 markup=False,
             )
     for waiver in result.unused_waivers:
-        show(f"note: waiver {waiver.where} ({waiver.policy_id} {waiver.urn}) matched nothing", markup=False)
+        show(
+            f"note: waiver {waiver.where} ({shown(waiver.policy_id)} {shown(waiver.urn)}) matched nothing", markup=False
+        )
     if result.unexamined:
         show(f"\n[dim]COVERAGE[/] {escape(_coverage_line(result))}")
         for type_, count in result.unexamined.items():
-            show(f"  {_inert(type_)} x{count}", markup=False)
+            show(f"  {shown(type_)} x{count}", markup=False)
     counts = _summary(result)
     line = f"{counts['mandatory']} mandatory, {counts['advisory']} advisory, {counts['waived']} waived"
     verdict = "[bold green]PASS[/]" if result.passed else "[bold red]FAIL[/]"

@@ -95,6 +95,25 @@ def test_gate_shows_markup_and_control_characters_inert(
     assert "[bold red]PASS[/]\\x1b[2J" in stderr  # the message's markup shown as text
 
 
+def test_gate_console_cuts_a_huge_value_and_the_json_keeps_it_whole(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, opa_url: str
+) -> None:
+    document = fixture_plan(DENIED)
+    for resource in document["resources"]:
+        resource["urn"] += "u" * 1_000_000
+        resource["name"] += "n" * 1_000_000  # reaches the violation's message
+    code, stdout, stderr = run(
+        capsys, "gate", write_plan(tmp_path / "plan.json", document), "--opa-url", opa_url, "--json"
+    )
+    assert code == ExitCode.POLICY_DENIED
+    assert len(stderr) < 50_000
+    assert "more characters)" in stderr
+    assert "FAIL: " in stderr
+    violations = json.loads(stdout)["violations"]
+    assert violations
+    assert all(len(v["urn"]) > 1_000_000 for v in violations)
+
+
 def test_junit_with_nul_in_a_urn_is_well_formed(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, opa_url: str
 ) -> None:
