@@ -9,7 +9,7 @@ replaced or changed, so a picture of a diff can colour them.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -85,7 +85,7 @@ class Topology:
     pools: tuple[Pool, ...] = ()
     services: tuple[Service, ...] = ()
     urns: Mapping[tuple[str, str], frozenset[str]] = field(default_factory=dict)
-    """Element key -> the URNs it stands for (its component and everything below it)."""
+    """Element key -> the URNs it stands for (its component and everything below it that no nearer component owns)."""
 
 
 def _text(value: Any) -> str | None:
@@ -108,26 +108,32 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _descendants(resources: Iterable[Mapping[str, Any]]) -> Callable[[str], set[str]]:
-    """URN -> itself and every URN below it in the parent tree, found when asked: only the few
-    components drawn ask (every URN's set was quadratic in a long parent chain: 20,000 resources, 4 GB)."""
-    children: dict[str, list[str]] = {}
-    for resource in resources:
-        parent = resource.get("parent")
-        if isinstance(parent, str):
-            children.setdefault(parent, []).append(resource["urn"])
+def _owned(resources: Iterable[Mapping[str, Any]], components: set[str]) -> dict[str, set[str]]:
+    """Component URN -> the URNs it stands for: itself and every resource whose nearest component
+    ancestor it is (a component nested in another stands for its own subtree, not the outer one).
 
-    def below(urn: str) -> set[str]:
-        found = {urn}
-        pending = [urn]
-        while pending:
-            for child in children.get(pending.pop(), ()):
-                if child not in found:
-                    found.add(child)
-                    pending.append(child)
-        return found
-
-    return below
+    Linear in the plan: each URN's owner is found once and remembered, so a parent chain is walked
+    once. (Every component's whole descendant set was quadratic in a chain of nested components:
+    5,000 chained pools took 5.7 s and 690 MB.) A parent cycle, which no real plan has, owns nothing."""
+    parent_of = {str(r["urn"]): r.get("parent") for r in resources}
+    owner: dict[str, str | None] = {urn: urn for urn in components}
+    for urn in parent_of:
+        path: list[str] = []
+        on_path: set[str] = set()
+        node: str | None = urn
+        while node is not None and node not in owner and node not in on_path:
+            path.append(node)
+            on_path.add(node)
+            parent = parent_of.get(node)
+            node = parent if isinstance(parent, str) else None
+        found = owner.get(node) if node is not None else None
+        for walked in path:
+            owner[walked] = found
+    owned: dict[str, set[str]] = {urn: set() for urn in components}
+    for urn, component in owner.items():
+        if component is not None:
+            owned[component].add(urn)
+    return owned
 
 
 def _stable_replicas(service_urns: set[str], by_urn: Mapping[str, Mapping[str, Any]]) -> int | None:
@@ -147,7 +153,8 @@ def topology(plan: Mapping[str, Any]) -> Topology:
     """The topology a plan document describes."""
     resources = [r for r in plan.get("resources", []) if isinstance(r, Mapping) and isinstance(r.get("urn"), str)]
     by_urn = {str(r["urn"]): r for r in resources}
-    below = _descendants(resources)
+    drawn_types = {VPC_TYPE, INTERCONNECT_TYPE, POOL_TYPE, SERVICE_TYPE}
+    owned = _owned(resources, {str(r["urn"]) for r in resources if r.get("type") in drawn_types})
     stack = str(plan.get("stack", ""))
     vpc_cidr: str | None = None
     subnets: dict[str, Subnet] = {}
@@ -163,7 +170,7 @@ def topology(plan: Mapping[str, Any]) -> Topology:
         kind, urn, outputs = resource.get("type"), str(resource["urn"]), _mapping(resource.get("outputs"))
         if kind == VPC_TYPE:
             vpc_cidr = _text(outputs.get("vpc_cidr"))
-            urns[("vpc", "vpc")] = frozenset(below(urn))
+            urns[("vpc", "vpc")] = frozenset(owned[urn])
             for zone, cidr in sorted(_mapping(outputs.get("subnet_cidrs")).items()):
                 subnets[zone] = Subnet(zone=zone, cidr=_text(cidr))
         elif kind == INTERCONNECT_TYPE:
@@ -176,7 +183,7 @@ def topology(plan: Mapping[str, Any]) -> Topology:
                     kind="stack" if end in peer_stacks else "idc",
                     bandwidth_mbps=_count(bandwidths.get(end)),
                 )
-                urns[("link", end)] = frozenset(u for u in below(urn) if end in u.rsplit("::", 1)[-1])
+                urns[("link", end)] = frozenset(u for u in owned[urn] if end in u.rsplit("::", 1)[-1])
         elif kind == POOL_TYPE:
             name = str(resource.get("name"))
             pools.append(
@@ -189,11 +196,11 @@ def topology(plan: Mapping[str, Any]) -> Topology:
                     accelerators_per_node=_count(outputs.get("accelerators_per_node")),
                 )
             )
-            urns[("pool", name)] = frozenset(below(urn))
+            urns[("pool", name)] = frozenset(owned[urn])
         elif kind == SERVICE_TYPE:
             name = str(resource.get("name"))
             exported = _mapping(stack_services.get(name))
-            service_urns = below(urn)
+            service_urns = owned[urn]
             services.append(
                 Service(
                     name=name,
