@@ -22,16 +22,31 @@ from typing import Any
 from urllib.parse import urlsplit
 
 TOKEN = "test-token-7f3a"
+BOT = "fleet-bot"
+"""Who the token comments as (GET /user), unless the state says the API will not tell."""
 
 
 @dataclass
 class ForgeState:
     head_sha: str = ""
     comments: dict[int, str] = field(default_factory=dict)
+    authors: dict[int, str] = field(default_factory=dict)
+    """Comment id -> its author's login; comments the token writes are BOT's."""
+    user_forbidden: bool = False
+    """GET /user answers 403, as GitHub does for an Actions token (which comments as github-actions[bot])."""
     requests: list[tuple[str, str]] = field(default_factory=list)
     next_id: int = 100
     hostile: str | None = None
     """None, or "redirect:<url>", "endless-pages", "drip" or "id-not-a-number" (see the module's docstring)."""
+
+    def add_comment(self, body: str, author: str) -> int:
+        self.next_id += 1
+        self.comments[self.next_id] = body
+        self.authors[self.next_id] = author
+        return self.next_id
+
+    def writer(self) -> str:
+        return "github-actions[bot]" if self.user_forbidden else BOT
 
     def writes(self) -> list[tuple[str, str]]:
         return [(method, path) for method, path in self.requests if method in {"POST", "PATCH", "PUT"}]
@@ -43,6 +58,10 @@ GITHUB_COMMENT = re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)/issues/comments/(?P<
 GITLAB_MR = re.compile(r"^/api/v4/projects/(?P<project>[^/]+)/merge_requests/(?P<iid>\d+)$")
 GITLAB_NOTES = re.compile(r"^/api/v4/projects/(?P<project>[^/]+)/merge_requests/(?P<iid>\d+)/notes$")
 GITLAB_NOTE = re.compile(r"^/api/v4/projects/(?P<project>[^/]+)/merge_requests/(?P<iid>\d+)/notes/(?P<id>\d+)$")
+
+
+_STRANGER = {"user": {"login": "someone"}, "author": {"username": "someone"}}
+"""The author of a hostile listing's comments, in both APIs' shapes."""
 
 
 def _handler(state: ForgeState, base: list[str]) -> type[BaseHTTPRequestHandler]:
@@ -76,7 +95,7 @@ def _handler(state: ForgeState, base: list[str]) -> type[BaseHTTPRequestHandler]
                 self.send_header("Content-Length", "0")
                 self.end_headers()
             elif mode == "endless-pages" and listing:
-                data = json.dumps([{"id": 1, "body": "a comment", "url": f"{base[0]}{path}/1"}]).encode()
+                data = json.dumps([{"id": 1, "body": "a comment", "url": f"{base[0]}{path}/1", **_STRANGER}]).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
@@ -93,7 +112,7 @@ def _handler(state: ForgeState, base: list[str]) -> type[BaseHTTPRequestHandler]
                     self.wfile.flush()
                     time.sleep(0.1)
             elif mode == "id-not-a-number" and listing:
-                self._reply(200, [{"id": "5", "body": "a comment", "url": f"{base[0]}{path}/5"}])
+                self._reply(200, [{"id": "5", "body": "a comment", "url": f"{base[0]}{path}/5", **_STRANGER}])
             else:
                 return False
             return True
@@ -110,7 +129,12 @@ def _handler(state: ForgeState, base: list[str]) -> type[BaseHTTPRequestHandler]
             except (BrokenPipeError, ConnectionResetError):
                 return  # the client gave up, as it should
             root = base[0]
-            if (match := GITHUB_PULL.match(path)) and method == "GET":
+            if path in {"/user", "/api/v4/user"} and method == "GET":
+                if state.user_forbidden:
+                    self._reply(403, {"message": "Resource not accessible by integration"})
+                else:
+                    self._reply(200, {"login": BOT, "username": BOT, "id": 42, "url": f"{root}/user"})
+            elif (match := GITHUB_PULL.match(path)) and method == "GET":
                 issue = f"{root}/repos/{match['repo']}/issues/{match['number']}"
                 self._reply(
                     200,
@@ -135,7 +159,13 @@ def _handler(state: ForgeState, base: list[str]) -> type[BaseHTTPRequestHandler]
             elif (match := GITLAB_MR.match(path)) and method == "GET":
                 self._reply(200, {"iid": int(match["iid"]), "id": 1, "project_id": 7, "sha": state.head_sha})
             elif GITLAB_NOTES.match(path) and method == "GET":
-                self._reply(200, [{"id": id_, "body": body, "system": False} for id_, body in state.comments.items()])
+                self._reply(
+                    200,
+                    [
+                        {"id": id_, "body": body, "system": False, "author": {"username": state.authors[id_]}}
+                        for id_, body in state.comments.items()
+                    ],
+                )
             elif GITLAB_NOTES.match(path) and method == "POST":
                 id_ = self._add(self._body()["body"])
                 self._reply(201, {"id": id_, "body": state.comments[id_]})
@@ -147,13 +177,11 @@ def _handler(state: ForgeState, base: list[str]) -> type[BaseHTTPRequestHandler]
                 self._reply(404, {"message": "Not Found"})
 
         def _add(self, body: str) -> int:
-            state.next_id += 1
-            state.comments[state.next_id] = body
-            return state.next_id
+            return state.add_comment(body, state.writer())
 
         def _github_comment(self, repo: str, id_: int, body: str) -> dict[str, Any]:
             url = f"{base[0]}/repos/{repo}/issues/comments/{id_}"
-            return {"id": id_, "body": body, "url": url, "user": {"login": "github-actions[bot]"}}
+            return {"id": id_, "body": body, "url": url, "user": {"login": state.authors[id_]}}
 
         def do_GET(self) -> None:
             self._handle("GET")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -10,11 +11,12 @@ import typer
 
 from inferfleet.cli import console
 from inferfleet.cli.app import app
-from inferfleet.errors import EngineError, InputError, UsageError
+from inferfleet.errors import EngineError, InputError, UsageError, cut
 from inferfleet.gitrepo import Repository
 from inferfleet.reading import read_at_most
 from inferfleet.review.sticky import (
     LIMITS,
+    LOGIN,
     GitHubPullRequest,
     GitLabMergeRequest,
     check_size,
@@ -33,6 +35,14 @@ DEFAULT_API = {
 
 
 MAX_TOKEN_LENGTH = 4096
+ACTIONS_BOT = "github-actions[bot]"
+"""Who a GitHub Actions token (GITHUB_TOKEN) comments as; such a token may not ask the API who it is."""
+GITHUB_REPOSITORY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/(?!\.\.?$)[A-Za-z0-9._-]{1,100}")
+"""OWNER/NAME as GitHub spells them: a path like `acme/fleet/../../user` sent the token to another endpoint."""
+GITLAB_PROJECT = re.compile(
+    r"[0-9]{1,18}|[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}(?:/[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}){1,20}"
+)
+"""A GitLab project id, or its path (namespace/.../project); no segment is `.` or `..`."""
 
 
 def _token(platform: str) -> str:
@@ -52,6 +62,29 @@ def _token(platform: str) -> str:
     )
 
 
+def _project(platform: str, given: str) -> str:
+    pattern, expected = (
+        (GITHUB_REPOSITORY, "OWNER/NAME")
+        if platform == "github"
+        else (GITLAB_PROJECT, "a project id or GROUP/PROJECT path")
+    )
+    if not pattern.fullmatch(given) or ".." in given.split("/"):
+        raise UsageError(f"--{platform} {cut(repr(given))}: expected {expected}")
+    return given
+
+
+def _author(platform: str, given: str | None, forge: GitHubPullRequest | GitLabMergeRequest) -> str:
+    """Whose comments are this tool's: --author, else the token's own user as the API tells it."""
+    if given is not None:
+        if not LOGIN.fullmatch(given):
+            raise UsageError(f"--author {cut(repr(given))}: expected a {platform} login such as {ACTIONS_BOT}")
+        return given
+    found = forge.identity()
+    if found is None:  # only GitHub says nothing: an Actions token, or an App's (give its bot's login)
+        return ACTIONS_BOT
+    return found
+
+
 def _api_url(platform: str, given: str | None) -> str:
     variable, default = DEFAULT_API[platform]
     url = given or os.environ.get(variable) or default
@@ -60,7 +93,7 @@ def _api_url(platform: str, given: str | None) -> str:
 
 
 @comment_app.command("post")
-def post_command(
+def post_command(  # noqa: PLR0917 (typer maps each parameter to a flag)
     body_file: Annotated[Path, typer.Argument(help="The comment (from `inferfleet diff --markdown`).")],
     github: Annotated[str | None, typer.Option("--github", help="GitHub repository OWNER/NAME.")] = None,
     gitlab: Annotated[str | None, typer.Option("--gitlab", help="GitLab project path or id.")] = None,
@@ -68,8 +101,19 @@ def post_command(
     api_url: Annotated[
         str | None, typer.Option("--api-url", help="API base URL (default: GITHUB_API_URL / CI_SERVER_URL).")
     ] = None,
+    author: Annotated[
+        str | None,
+        typer.Option(
+            "--author",
+            help="Login the token comments as (default: asked from the API; a GitHub Actions token is "
+            f"{ACTIONS_BOT}, a GitHub App's token needs its bot's login here).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> int:
-    """Create the review comment, or update the one this pull request already has (never a second one)."""
+    """Create the review comment, or update the one this pull request already has (never a second one).
+
+    Only comments the token's own user wrote count: anyone can write a comment that copies the marker."""
     if (github is None) == (gitlab is None) or number == 0:
         raise UsageError("give --github OWNER/NAME or --gitlab PROJECT, and --pr/--mr NUMBER")
     try:
@@ -78,14 +122,15 @@ def post_command(
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{body_file}: cannot read the comment ({type(exc).__name__})") from None
     platform = "github" if github is not None else "gitlab"
+    project = _project(platform, github if github is not None else str(gitlab))
     check_size(body, platform)
     token = _token(platform)
     forge = (
-        GitHubPullRequest(token=token, api_url=_api_url(platform, api_url), repository=str(github), number=number)
+        GitHubPullRequest(token=token, api_url=_api_url(platform, api_url), repository=project, number=number)
         if github is not None
-        else GitLabMergeRequest(token=token, api_url=_api_url(platform, api_url), project=str(gitlab), iid=number)
+        else GitLabMergeRequest(token=token, api_url=_api_url(platform, api_url), project=project, iid=number)
     )
     repo = Repository.containing(Path.cwd())
-    outcome, reason = post_sticky(forge, body, is_ancestor=repo.is_ancestor)
+    outcome, reason = post_sticky(forge, body, author=_author(platform, author, forge), is_ancestor=repo.is_ancestor)
     console.err.print(f"review comment {outcome.value}: {console.markup(reason)}")
     return 0

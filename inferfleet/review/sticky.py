@@ -1,8 +1,10 @@
 """One sticky review comment per pull request, kept up to date by CI on GitHub or GitLab.
 
 The comment carries a hidden marker (an HTML comment with the head commit and the stack set).
-A run finds the newest comment with the marker and edits it, or creates one when there is none,
-so a pull request never collects a comment per push. A run for an older commit never
+A run finds the newest comment with the marker written by the token's own user and edits it, or
+creates one when there is none, so a pull request never collects a comment per push. Anyone can
+comment on a pull request and copy the marker: a comment by anyone else is never edited, and its
+marker never stops a run. A run for an older commit never
 overwrites a newer one: it posts only while its commit is the pull request's head, and leaves
 alone a comment written for a commit that descends from its own.
 """
@@ -14,6 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from http import HTTPStatus
 from itertools import islice
 from typing import Any, Protocol
 
@@ -47,7 +50,8 @@ def marker(head: str, stacks: Sequence[str]) -> str:
 
 
 def read_marker(body: str) -> Marker | None:
-    """The marker of a comment body, or None when it has none (or a malformed one)."""
+    """The marker of a comment body, or None when it has none (or a malformed one: a head that is
+    not a commit id never reaches git)."""
     found = _MARKER.search(body)
     if found is None:
         return None
@@ -58,6 +62,8 @@ def read_marker(body: str) -> Marker | None:
     head, stacks = payload.get("head"), payload.get("stacks")
     if not isinstance(head, str) or not isinstance(stacks, list) or not all(isinstance(s, str) for s in stacks):
         return None
+    if not _COMMIT_ID.fullmatch(head):
+        return None
     return Marker(head=head, stacks=tuple(stacks))
 
 
@@ -65,12 +71,18 @@ def read_marker(body: str) -> Marker | None:
 class Comment:
     id: int
     body: str
+    author: str
+    """The login (GitHub) or username (GitLab) that wrote it; empty for a deleted account."""
 
 
 class Forge(Protocol):
     """The few calls a sticky comment needs from a code-hosting API."""
 
     def head_commit(self) -> str: ...
+    def identity(self) -> str | None:
+        """The login the token writes comments as, or None when the API will not say (a GitHub Actions token)."""
+        ...
+
     def comments(self) -> list[Comment]: ...
     def create(self, body: str) -> None: ...
     def update(self, comment_id: int, body: str) -> None: ...
@@ -83,8 +95,11 @@ class Outcome(StrEnum):
     SKIPPED_STALE = "skipped: a newer commit is under review"
 
 
-def post_sticky(forge: Forge, body: str, *, is_ancestor: Callable[[str, str], bool]) -> tuple[Outcome, str]:
-    """Create or update the pull request's one review comment; returns what happened and why."""
+def post_sticky(
+    forge: Forge, body: str, *, author: str, is_ancestor: Callable[[str, str], bool]
+) -> tuple[Outcome, str]:
+    """Create or update the pull request's one review comment, the newest one `author` wrote with the
+    marker; returns what happened and why."""
     own = read_marker(body)
     if own is None:
         raise InputError(
@@ -93,7 +108,11 @@ def post_sticky(forge: Forge, body: str, *, is_ancestor: Callable[[str, str], bo
     current = forge.head_commit()
     if current != own.head:
         return Outcome.SKIPPED_STALE, f"the pull request's head is {current[:12]}, this comment is for {own.head[:12]}"
-    ours = [(comment, found) for comment in forge.comments() if (found := read_marker(comment.body)) is not None]
+    ours = [
+        (comment, found)
+        for comment in forge.comments()
+        if comment.author == author and (found := read_marker(comment.body)) is not None
+    ]
     if not ours:
         forge.create(body)
         return Outcome.CREATED, "no review comment yet"
@@ -135,16 +154,39 @@ def _commit_id(value: Any, platform: str) -> str:
     return value
 
 
+LOGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,254}(\[bot\])?")
+"""A GitHub login (letters, digits, `-`; an app's bot ends in `[bot]`) or a GitLab username (also `_` and `.`)."""
+
+
+def _login(value: Any, platform: str) -> str:
+    if not isinstance(value, str) or not LOGIN.fullmatch(value):
+        raise EngineError(f"{platform} API answered a user name that is not one: {cut(repr(value), 80)}")
+    return value
+
+
 def _comments(items: Iterable[Any], platform: str) -> list[Comment]:
     comments: list[Comment] = []
     for item in islice(items, MAX_COMMENTS + 1):
         if len(comments) == MAX_COMMENTS:
             raise EngineError(f"{platform}: the pull request has more than {MAX_COMMENTS} comments; not read further")
-        identifier, body = item.id, item.body
+        identifier, body, author = item.id, item.body, _author(item, platform)
         if not isinstance(identifier, int) or isinstance(identifier, bool) or not isinstance(body, str | None):
             raise EngineError(f"{platform} API answered a comment without an integer id and a text body")
-        comments.append(Comment(identifier, body or ""))
+        comments.append(Comment(identifier, body or "", author))
     return comments
+
+
+def _author(item: Any, platform: str) -> str:
+    """Who wrote a comment: GitHub's `user.login`, GitLab's `author.username` (none: a deleted account)."""
+    if platform == "GitHub":
+        user = item.user
+        name = None if user is None else user.login
+    else:
+        author = getattr(item, "author", None)  # python-gitlab has no attribute for a field the API left out
+        name = author.get("username") if isinstance(author, dict) else None
+    if name is not None and not isinstance(name, str):
+        raise EngineError(f"{platform} API answered a comment whose author's name is not text")
+    return name or ""
 
 
 class GitHubPullRequest:
@@ -173,6 +215,22 @@ class GitHubPullRequest:
 
     def head_commit(self) -> str:
         return _commit_id(self._call(lambda: self._pull().head.sha), "GitHub")
+
+    def identity(self) -> str | None:
+        from github import GithubException
+
+        def login() -> Any:
+            try:
+                return self._client.get_user().login
+            except GithubException as exc:
+                if (
+                    exc.status == HTTPStatus.FORBIDDEN
+                ):  # an Actions or App token: "Resource not accessible by integration"
+                    return None
+                raise
+
+        found = self._call(login)
+        return None if found is None else _login(found, "GitHub")
 
     def comments(self) -> list[Comment]:
         return self._call(lambda: _comments(self._pull().get_issue_comments(), "GitHub"))  # type: ignore[no-any-return]
@@ -221,6 +279,13 @@ class GitLabMergeRequest:
 
     def head_commit(self) -> str:
         return _commit_id(self._call(lambda: self._merge_request().sha), "GitLab")
+
+    def identity(self) -> str | None:
+        def current_user() -> Any:
+            self._client.auth()
+            return getattr(self._client.user, "username", None)
+
+        return _login(self._call(current_user), "GitLab")
 
     def comments(self) -> list[Comment]:
         return self._call(  # type: ignore[no-any-return]

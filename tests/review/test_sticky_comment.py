@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from fake_forge import TOKEN, fake_forge
+from fake_forge import BOT, TOKEN, fake_forge
 
 from inferfleet.cli.app import main
 from inferfleet.review import sticky
@@ -49,18 +49,107 @@ def post(platform: str, url: str, body: Path) -> int:
     return main(["comment", "post", str(body), *PLATFORMS[platform], "--api-url", url])
 
 
+HEAD = "0123456789abcdef0123456789abcdef01234567"
+
+
 def test_the_marker_round_trips_and_a_value_cannot_close_it() -> None:
-    line = marker("abc123", ["prod-cn-south", "x-->y<!--"])
+    line = marker(HEAD, ["prod-cn-south", "x-->y<!--"])
     assert line.count("-->") == 1
     assert line.endswith(" -->")
     found = read_marker(f"text\n{line}\nmore")
     assert found is not None
-    assert found.head == "abc123"
+    assert found.head == HEAD
     assert found.stacks == ("prod-cn-south", "x-->y<!--")
     assert read_marker("<!-- inferfleet-review: {not json} -->") is None
     # Anyone can comment on a pull request: a marker nested beyond the JSON reader's recursion is no marker.
     assert read_marker('<!-- inferfleet-review: {"head": ' + "[" * 5000 + "]" * 5000 + "} -->") is None
     assert read_marker("no marker") is None
+    # A head that is not a commit id would reach `git merge-base` as a revision (HEAD, an option).
+    for head in ("HEAD", "--output=/tmp/x", HEAD.upper(), HEAD[:39]):
+        assert read_marker(marker(head, [])) is None
+
+
+@pytest.mark.parametrize("platform", ["github", "gitlab"])
+def test_only_the_tokens_own_comments_count(
+    platform: str, two_commits: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Anyone can comment on a pull request with a copy of the marker: such a comment is neither edited
+    (the review would live in a comment its author can rewrite) nor allowed to stop the run."""
+    _, newer = two_commits
+    monkeypatch.setenv(TOKEN_VARIABLE[platform], TOKEN)
+    with fake_forge(head_sha=newer) as (url, state):
+        planted = comment_file(tmp_path, newer, "All gates passed").read_text()
+        stopper = planted.replace(newer, "HEAD")  # once made the run skip: "a newer commit is under review"
+        state.add_comment(planted, "mallory")
+        state.add_comment(stopper, "mallory")
+        assert post(platform, url, comment_file(tmp_path, newer, "the real review")) == 0
+        assert [method for method, _ in state.writes()] == ["POST"]
+        ours = [id_ for id_, author in state.authors.items() if author == BOT]
+        assert len(ours) == 1
+        assert "the real review" in state.comments[ours[0]]
+        assert "All gates passed" in state.comments[min(state.comments)]
+
+        # The next push edits the token's own comment, never the newer one a stranger wrote after it.
+        state.add_comment(planted, "mallory")
+        assert post(platform, url, comment_file(tmp_path, newer, "second")) == 0
+        assert "second" in state.comments[ours[0]]
+        assert [method for method, _ in state.writes()][-1] in {"PATCH", "PUT"}
+        assert [state.comments[id_] for id_, author in state.authors.items() if author == "mallory"] == [
+            planted,
+            stopper,
+            planted,
+        ]
+
+
+def test_an_actions_token_that_may_not_ask_who_it_is_writes_as_the_actions_bot(
+    two_commits: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, newer = two_commits
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    with fake_forge(head_sha=newer) as (url, state):
+        state.user_forbidden = True
+        assert post("github", url, comment_file(tmp_path, newer, "first")) == 0
+        assert post("github", url, comment_file(tmp_path, newer, "second")) == 0
+        (body,) = state.comments.values()
+        assert "second" in body
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [
+        ("--github", "acme/fleet/../../user"),
+        ("--github", "acme/.."),
+        ("--github", "acme"),
+        ("--github", "-acme/fleet"),
+        ("--gitlab", "acme/../../user"),
+        ("--gitlab", "acme/fleet?x=1"),
+        ("--author", "mallory\nx"),
+        ("--author", "a b"),
+    ],
+)
+def test_a_repository_or_author_no_forge_could_name_is_refused_before_any_request(
+    flag: str,
+    value: str,
+    *,
+    two_commits: tuple[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, newer = two_commits
+    platform = "gitlab" if flag == "--gitlab" else "github"
+    monkeypatch.setenv(TOKEN_VARIABLE[platform], TOKEN)
+    arguments = {"--github": ["--github", "acme/fleet"], "--gitlab": ["--gitlab", "acme/fleet"]}[f"--{platform}"]
+    arguments = [*arguments, "--pr", "7"]
+    if flag == "--author":
+        arguments += ["--author", value]
+    else:
+        arguments[1] = value
+    with fake_forge(head_sha=newer) as (url, state):
+        body = comment_file(tmp_path, newer, "first")
+        assert main(["comment", "post", str(body), *arguments, "--api-url", url]) == 2
+        assert state.requests == []
+    assert f"{flag} " in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("platform", ["github", "gitlab"])
