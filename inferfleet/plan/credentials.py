@@ -15,6 +15,11 @@ from typing import Any
 
 from inferfleet.plan.model import SECRET, UNKNOWN, PlanResource
 
+SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
+"""The key of Pulumi's signed wire values (secrets, outputs, resource references)."""
+SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270"
+OUTPUT_SIGNATURE = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
+
 PROVIDER_TYPE_PREFIX = "pulumi:providers:"
 PUBLIC_PROVIDER_INPUTS = frozenset(
     {
@@ -50,3 +55,16 @@ def mask_provider_credentials(resources: Iterable[PlanResource]) -> None:
         outputs = resource.get("outputs")
         if isinstance(outputs, dict):
             resource["outputs"] = _masked(outputs)
+
+
+def mask_signed_secrets(value: Any) -> Any:
+    """`value` with each of Pulumi's signed secrets (and secret outputs) as the secret marker: a plan
+    file is read as written, and whatever wrote it may have kept Pulumi's wire form of a secret."""
+    if isinstance(value, list):
+        return [mask_signed_secrets(item) for item in value]
+    if isinstance(value, dict):
+        signature = value.get(SIGNATURE_KEY)
+        if signature == SECRET_SIGNATURE or (signature == OUTPUT_SIGNATURE and value.get("secret")):
+            return SECRET
+        return {key: mask_signed_secrets(item) for key, item in value.items()}
+    return value

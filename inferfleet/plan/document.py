@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
+from inferfleet.plan.credentials import OUTPUT_SIGNATURE, SECRET_SIGNATURE, SIGNATURE_KEY
 from inferfleet.plan.finish import finish_plan
 from inferfleet.plan.model import (
     DYNAMIC_PROVIDER,
@@ -27,10 +28,7 @@ if TYPE_CHECKING:  # the runtime (asyncio, protobuf) loads only when a program i
     from inferfleet.plan.runtime import Capture, Registration
 
 _UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-_SIG_KEY = "4dabf18193072939515e22adb298388d"
-_SIG_SECRET = "1b47061264138c4ac30d75fd1eb44270"
 _SIG_RESOURCE = "5cf8f73096256a8f31e491e813e4eb8e"
-_SIG_OUTPUT = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 
 
 def normalise(value: Any) -> Any:
@@ -42,12 +40,12 @@ def normalise(value: Any) -> Any:
     if isinstance(value, list):
         return [normalise(item) for item in value]
     if isinstance(value, dict):
-        signature = value.get(_SIG_KEY)
-        if signature == _SIG_SECRET:
+        signature = value.get(SIGNATURE_KEY)
+        if signature == SECRET_SIGNATURE:
             return SECRET
         if signature == _SIG_RESOURCE:
             return value.get("urn", UNKNOWN)
-        if signature == _SIG_OUTPUT:
+        if signature == OUTPUT_SIGNATURE:
             if value.get("secret"):
                 return SECRET
             return normalise(value["value"]) if "value" in value else UNKNOWN

@@ -20,6 +20,7 @@ import orjson
 from inferfleet.errors import PlanInputError, cut
 from inferfleet.jsontext import CANONICAL_OPTIONS
 from inferfleet.plan.collector import collector_paused
+from inferfleet.plan.credentials import SIGNATURE_KEY, mask_signed_secrets
 from inferfleet.plan.finish import check_plan
 from inferfleet.plan.model import PLAN_FORMAT, Plan
 from inferfleet.plan.preview import from_preview, is_preview
@@ -53,7 +54,8 @@ def read_json(source: str, *, max_bytes: int, stdin: Any = None) -> Any:
         raise PlanInputError(label, "", "is empty; expected a plan document or `pulumi preview --json` output")
     written = _as_written_by_us(raw)
     if written is not None:
-        return written
+        # The canonical text writes every key as it is (no escapes): no signature key, no signed secret.
+        return mask_signed_secrets(written) if SIGNATURE_KEY.encode() in raw else written
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -72,7 +74,7 @@ def read_json(source: str, *, max_bytes: int, stdin: Any = None) -> Any:
     except RecursionError:
         raise PlanInputError(label, "", f"is nested more than {MAX_PLAN_DEPTH} levels deep") from None
     _check_depth(document, label)
-    return document
+    return mask_signed_secrets(document)
 
 
 _CANONICAL_START = b'{\n  "'

@@ -9,9 +9,12 @@ JUnit reports, and stderr.
 from __future__ import annotations
 
 import asyncio
+import copy
+import json
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pulumi
 import pytest
 from hostfile_syntax import parse_environment_file, parse_unit, split_command
@@ -19,7 +22,7 @@ from inferfleet_inference_service import AcceleratorArgs, ModelServerArgs, VmSer
 from stackfiles import STACKS, WriteStack, reference_config
 
 from inferfleet.cli.app import main
-from inferfleet.plan import SECRET
+from inferfleet.plan import SECRET, dumps
 from inferfleet.plan.credentials import mask_provider_credentials
 
 FLEET = "inference-fleet:fleet"
@@ -260,3 +263,36 @@ def test_a_vm_boot_script_with_a_secret_is_still_reviewed_and_gated(
     capsys.readouterr()
     assert main(["gate", str(plan_file), "--opa-url", opa_url, "--stacks-dir", str(folder), "--json"]) == 0
     assert "IF-VM-002" not in capsys.readouterr().out
+
+
+SIGNED_SECRET = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": "signedLEAKED0014"}
+SECRET_OUTPUT = {"4dabf18193072939515e22adb298388d": "d0e6a833031e9bbcd3f4e8bde6ca49a4", "secret": True, "value": "x"}
+
+
+@pytest.mark.parametrize("canonical", [True, False], ids=["canonical text", "hand-edited text"])
+def test_a_plan_file_is_masked_again_when_read(
+    canonical: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A plan written before providers were masked (the Tencent SDK sends secretId in clear), or by
+    another tool with Pulumi's signed wire secrets, reached diff's console, --json and the PR comment."""
+    assert main(["plan", "-s", "prod-cn-guangzhou", "--out", str(tmp_path / "head.json")]) == 0
+    head = orjson.loads((tmp_path / "head.json").read_bytes())
+    base = copy.deepcopy(head)
+    for resource in base["resources"]:
+        if resource["type"] == "pulumi:providers:tencentcloud":
+            resource["inputs"].update(secretId="AKIDplanLEAKED0013", secretKey="planLEAKEDkey0015")
+        if resource["type"] == "kubernetes:core/v1:ConfigMap":
+            resource["inputs"]["data"] = {"token": SIGNED_SECRET, "other": SECRET_OUTPUT}
+    text = dumps(base) if canonical else json.dumps(base, indent=1)
+    assert "LEAKED" in text
+    assert text.startswith('{\n  "') == canonical
+    (tmp_path / "base.json").write_text(text)
+    capsys.readouterr()
+    arguments = ["diff", "-s", "prod-cn-guangzhou", "--base-plan", str(tmp_path / "base.json")]
+    arguments += ["--head-plan", str(tmp_path / "head.json"), "--json", "--markdown", str(tmp_path / "comment.md")]
+    assert main([*arguments, "--no-gate"]) == 0
+    out, err = capsys.readouterr()
+    everything = out + err + (tmp_path / "comment.md").read_text()
+    assert "LEAKED" not in everything
+    assert "4dabf18193072939515e22adb298388d" not in everything
+    assert "secretId" in out  # the provider still shows it was given one
