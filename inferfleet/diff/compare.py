@@ -133,11 +133,14 @@ def _change(
     }
 
 
-def implied_bump(counts: Counts) -> Bump:
-    """Replace or delete -> major; create -> minor; only in-place updates -> patch; nothing -> none."""
-    if counts["replace"] or counts["delete"]:
+def implied_bump(counts: Counts, *, accelerators_lost: int = 0, accelerators_gained: int = 0) -> Bump:
+    """Replace, delete or accelerators lost -> major; create or accelerators gained -> minor; only other
+    in-place updates -> patch; nothing -> none. Capacity counts as what it is for a fleet, not as the
+    in-place update a node count is: fewer GPUs break whoever relies on them (a pool down from 2 nodes
+    to 0 was a patch), more GPUs are a feature."""
+    if counts["replace"] or counts["delete"] or accelerators_lost:
         return "major"
-    if counts["create"]:
+    if counts["create"] or accelerators_gained:
         return "minor"
     return "patch" if counts["update"] else "none"
 
@@ -196,6 +199,7 @@ def diff_plans(base: Plan | None, head: Plan, *, base_side: Side, head_side: Sid
     changes: list[Change] = []
     counts: Counts = {"create": 0, "update": 0, "replace": 0, "delete": 0, "unchanged": 0}
     lost: dict[str, CapacityLoss] = {}
+    gained = 0
     undecided: set[str] = set()
     for urn in sorted(before.keys() | after.keys()):
         old, new = before.get(urn), after.get(urn)
@@ -219,6 +223,8 @@ def diff_plans(base: Plan | None, head: Plan, *, base_side: Side, head_side: Sid
         capacity = _capacity_lost(op, urn, base_capacity, head_capacity)
         if capacity is not None:
             lost[urn] = capacity
+        elif op == "update" and urn in base_capacity and urn in head_capacity:
+            gained += max(0, head_capacity[urn].accelerators - base_capacity[urn].accelerators)
         elif op == "replace" and base is not None and old is not None and urn not in base_capacity:
             kind = kinds().get(old["type"])
             if kind is not None and kind.flavor and kind.nodes is None:
@@ -226,7 +232,8 @@ def diff_plans(base: Plan | None, head: Plan, *, base_side: Side, head_side: Sid
                 if found is not None and found[0] not in lost:
                     lost[found[0]] = capacity = found[1]
         changes.append(_change(op, base=old, head=new, properties=properties, reasons=reasons, capacity=capacity))
-    implied = implied_bump(counts)
+    accelerators_lost = sum(loss["accelerators"] for loss in lost.values())
+    implied = implied_bump(counts, accelerators_lost=accelerators_lost, accelerators_gained=gained)
     notes = []
     deleted = head_side["source"] == "absent"
     if base is None:
@@ -247,7 +254,7 @@ def diff_plans(base: Plan | None, head: Plan, *, base_side: Side, head_side: Sid
         "version": version_check(
             base["stack_version"] if base is not None else None, None if deleted else head["stack_version"], implied
         ),
-        "accelerators_lost": sum(loss["accelerators"] for loss in lost.values()),
+        "accelerators_lost": accelerators_lost,
         "notes": notes,
         "verdict": None,
     }

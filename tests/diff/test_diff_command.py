@@ -482,3 +482,32 @@ def test_a_change_that_deletes_a_stack_shows_every_resource_deleted(
     assert "No stack is affected" not in text
     assert "→ deleted (the change deletes the stack)" in text
     assert "**stateful: VPC**" in text
+
+
+@pytest.mark.parametrize(
+    ("nodes", "implied", "lost"),
+    [(3, "minor", 0), (1, "major", 1), (2, "patch", 0)],
+    ids=["more GPUs: minor", "fewer GPUs: major", "same GPUs: patch"],
+)
+def test_capacity_decides_the_bump_of_a_pool_updated_in_place(
+    nodes: int, implied: str, lost: int, *, plan: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A node count is an in-place update to Pulumi, but GPUs gained are a feature and GPUs lost break
+    whoever relies on them (a pool going from 2 nodes to 0 was a patch)."""
+    head = copy.deepcopy(plan)
+    group = by_name(head, "nvidia-group")
+    assert group["inputs"]["desireInstanceNumber"] == 2
+    group["inputs"]["desireInstanceNumber"] = nodes
+    by_name(head, "prod-cn-north-vpc")["inputs"]["tags"]["team"] = "gpu-platform"  # an update in any case
+    code, out, _ = run(
+        capsys,
+        "--base-plan",
+        write(tmp_path / "b.json", dumps(plan)),
+        "--head-plan",
+        write(tmp_path / "h.json", dumps(head)),
+        "--json",
+        "--no-gate",
+    )
+    assert code == 0
+    (stack,) = json.loads(out)["stacks"]
+    assert (stack["implied_bump"], stack["accelerators_lost"]) == (implied, lost)

@@ -66,7 +66,7 @@ def test_add_pool_creates_its_resources_and_is_a_minor_bump(outcomes: dict[str, 
     assert outcome.tag_message == outcome.bump.changelog_entry
 
 
-def test_scale_down_loses_capacity_and_is_a_patch(outcomes: dict[str, Outcome]) -> None:
+def test_scale_down_loses_capacity_and_is_a_major_bump(outcomes: dict[str, Outcome]) -> None:
     outcome = outcomes["scale_pool"]
     assert outcome.diff["counts"] == {"create": 0, "update": 1, "replace": 0, "delete": 0, "unchanged": 17}
     group = changes(outcome)["big-group"]
@@ -81,9 +81,9 @@ def test_scale_down_loses_capacity_and_is_a_patch(outcomes: dict[str, Outcome]) 
         "reason": "node count down from 3 to 2",
     }
     assert outcome.diff["accelerators_lost"] == 8
-    assert (outcome.bump.new_version, outcome.diff["implied_bump"]) == ("1.1.1", "patch")
+    assert (outcome.bump.new_version, outcome.diff["implied_bump"]) == ("2.0.0", "major")
     assert "**8 accelerators are lost during this change.**" in outcome.bump.changelog_entry
-    assert outcome.tag == "stacks/prod-cn-north/v1.1.1"
+    assert outcome.tag == "stacks/prod-cn-north/v2.0.0"
 
 
 def test_flavor_change_replaces_the_launch_configuration(outcomes: dict[str, Outcome]) -> None:
@@ -101,9 +101,9 @@ def test_flavor_change_replaces_the_launch_configuration(outcomes: dict[str, Out
     assert config["flags"]["capacity_lost"] is not None
     assert config["flags"]["capacity_lost"]["accelerators"] == 2
     assert outcome.diff["accelerators_lost"] == 2
-    assert (outcome.diff["implied_bump"], outcome.bump.new_version) == ("major", "2.0.0")
+    assert (outcome.diff["implied_bump"], outcome.bump.new_version) == ("major", "3.0.0")
     assert "**replaced** (forced by" in outcome.bump.changelog_entry
-    assert outcome.tag == "stacks/prod-cn-north/v2.0.0"
+    assert outcome.tag == "stacks/prod-cn-north/v3.0.0"
 
 
 def test_deleting_a_link_flags_protected_stateful_deletions(outcomes: dict[str, Outcome]) -> None:
@@ -143,8 +143,8 @@ def test_a_tag_change_is_a_patch_of_every_tagged_resource(outcomes: dict[str, Ou
     assert outcome.diff["counts"]["update"] == len(updated) == 8
     for change in updated.values():
         assert change["properties"] == [{"path": "tags.team", "before": "inference-platform", "after": "gpu-platform"}]
-    assert (outcome.diff["implied_bump"], outcome.bump.new_version) == ("patch", "2.0.1")
-    assert outcome.tag == "stacks/prod-cn-north/v2.0.1"
+    assert (outcome.diff["implied_bump"], outcome.bump.new_version) == ("patch", "3.0.1")
+    assert outcome.tag == "stacks/prod-cn-north/v3.0.1"
 
 
 def test_no_change_bumps_nothing_and_the_release_is_refused(
@@ -155,10 +155,10 @@ def test_no_change_bumps_nothing_and_the_release_is_refused(
     assert outcome.diff["changes"] == []
     assert outcome.diff["implied_bump"] == "none"
     assert not outcome.bump.written
-    assert outcome.bump.new_version == "2.0.1"
+    assert outcome.bump.new_version == "3.0.1"
     assert outcome.tag is None
     assert outcome.release_error == (
-        "InputError: stacks/prod-cn-north/v2.0.1 already exists: version 2.0.1 of prod-cn-north is released"
+        "InputError: stacks/prod-cn-north/v3.0.1 already exists: version 3.0.1 of prod-cn-north is released"
     )
     assert git(root, "status", "--porcelain") == ""
 
@@ -177,7 +177,7 @@ def test_changelog_keeps_the_newest_entry_first(fleet: tuple[Path, dict[str, Out
     root, _ = fleet
     text = (root / "stacks" / "CHANGELOG" / "prod-cn-north.md").read_text()
     headings = [line for line in text.splitlines() if line.startswith("## [")]
-    assert headings == [f"## [{v}] - {TODAY.isoformat()}" for v in ("2.0.1", "2.0.0", "1.1.1", "1.1.0")] + [
+    assert headings == [f"## [{v}] - {TODAY.isoformat()}" for v in ("3.0.1", "3.0.0", "2.0.0", "1.1.0")] + [
         "## [1.0.0] - 2025-12-01"
     ]
 
@@ -189,8 +189,8 @@ def test_tags_are_annotated_with_the_changelog_entry(fleet: tuple[Path, dict[str
         f"stacks/{s}/v1.0.0" for s in ("prod-cn-north", "prod-cn-south", "prod-cn-east", "prod-cn-beijing")
     }
     assert set(tags) == expected
-    assert git(root, "cat-file", "-t", "stacks/prod-cn-north/v2.0.0") == "tag"
-    message = git(root, "tag", "--list", "--format=%(contents)", "stacks/prod-cn-north/v2.0.0")
+    assert git(root, "cat-file", "-t", "stacks/prod-cn-north/v3.0.0") == "tag"
+    message = git(root, "tag", "--list", "--format=%(contents)", "stacks/prod-cn-north/v3.0.0")
     assert message.strip() == outcomes["change_flavor"].bump.changelog_entry.strip()
 
 
@@ -223,7 +223,7 @@ def test_diff_against_a_release_tag_is_deterministic_and_gated(
     }
     assert stack["version"] == {
         "base": "1.0.0",
-        "head": "2.0.1",
+        "head": "3.0.1",
         "declared_bump": "major",
         "implied_bump": "major",
         "sufficient": True,
@@ -235,11 +235,11 @@ def test_diff_against_a_release_tag_is_deterministic_and_gated(
 def test_changed_compares_only_the_stacks_changed_since_the_base(
     fleet: tuple[Path, dict[str, Outcome]], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Since prod-cn-north v2.0.0: the link deletion (south), the canary (east), the tag change (north)."""
+    """Since prod-cn-north v3.0.0: the link deletion (south), the canary (east), the tag change (north)."""
     root, _ = fleet
     code, out, _ = run_cli(
         capsys,
-        *("diff", "--changed", "--base", "stacks/prod-cn-north/v2.0.0", "--json", "--no-gate"),
+        *("diff", "--changed", "--base", "stacks/prod-cn-north/v3.0.0", "--json", "--no-gate"),
         *("--stacks-dir", str(root / "stacks")),
     )
     assert code == 0
@@ -286,10 +286,10 @@ def test_release_of_a_version_too_low_for_its_diff_is_denied_by_the_gate(
 
     path = root / "stacks" / "Pulumi.prod-cn-north.yaml"
     edit(root, "prod-cn-north", BIG_POOL.replace("count: 3", "count: 2"), "")
-    edit(root, "prod-cn-north", "version: 2.0.1", "version: 2.1.0")
+    edit(root, "prod-cn-north", "version: 3.0.1", "version: 3.1.0")
     changelog = root / "stacks" / "CHANGELOG" / "prod-cn-north.md"
     changelog.write_text(
-        changelog.read_text().replace("## [2.0.1]", "## [2.1.0] - 2026-01-16\n\nHand-written.\n\n## [2.0.1]", 1)
+        changelog.read_text().replace("## [3.0.1]", "## [3.1.0] - 2026-01-16\n\nHand-written.\n\n## [3.0.1]", 1)
     )
     git(root, "commit", "-q", "-am", "drop the big pool")
     try:
@@ -306,11 +306,11 @@ def test_release_of_a_version_too_low_for_its_diff_is_denied_by_the_gate(
             opa_url,
         )
         assert code == 1
-        assert "the gate denies the plan of prod-cn-north 2.1.0 (IF-VER-002); not tagged" in err
+        assert "the gate denies the plan of prod-cn-north 3.1.0 (IF-VER-002); not tagged" in err
         assert git(root, "tag", "--list") == tags
     finally:
         git(root, "revert", "--no-edit", "HEAD")
-    assert "version: 2.0.1" in path.read_text()
+    assert "version: 3.0.1" in path.read_text()
 
 
 SNAPSHOTS = Path(__file__).with_name("snapshots")

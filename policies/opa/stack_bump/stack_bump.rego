@@ -11,8 +11,8 @@ import data.lib
 # title: Version bump follows the plan diff
 # description: >-
 #   Gated against a base plan (`gate --base`, `diff`), the head's stack version is at least the semver
-#   bump the diff implies: a replacement or deletion needs a major bump, a new resource a minor one,
-#   an in-place update a patch.
+#   bump the diff implies: a replacement, a deletion or accelerators lost need a major bump, a new
+#   resource or accelerators gained a minor one, any other in-place update a patch.
 # custom:
 #   id: IF-VER-002
 #   severity: high
