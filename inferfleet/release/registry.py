@@ -28,9 +28,9 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
-from inferfleet.errors import EngineError, InputError
+from inferfleet.errors import EngineError, InputError, cut
 from inferfleet.remote import same_origin, within
-from inferfleet.urls import http_url
+from inferfleet.urls import http_url, without_credentials
 
 DEFAULT_REGISTRY = "http://127.0.0.1:8080/"
 REGISTRY_ENV = "INFERFLEET_REGISTRY"
@@ -52,15 +52,16 @@ class RegistryCredentialsError(InputError):
     """The registry refused the credentials (401/403): wrong or missing TWINE_USERNAME/TWINE_PASSWORD (exit 2)."""
 
 
-def registry_url(url: str | None) -> str:
-    """The registry's upload URL (default: $INFERFLEET_REGISTRY, else the embedded pypiserver), checked."""
+def registry_url(url: str | None, *, option: str | None = None) -> str:
+    """The registry's upload URL (default: $INFERFLEET_REGISTRY, else the embedded pypiserver), checked;
+    errors name `option`, else --registry or the variable the URL came from. Credentials belong in
+    TWINE_USERNAME/TWINE_PASSWORD: a URL holding some is refused (inferfleet.urls.http_url)."""
     chosen = url or os.environ.get(REGISTRY_ENV) or DEFAULT_REGISTRY
+    name = option or ("--registry" if url or not os.environ.get(REGISTRY_ENV) else REGISTRY_ENV)
     expected = "an http(s) URL of a PyPI-compatible index"
     if len(chosen) > MAX_URL_LENGTH:
-        raise InputError(f"--registry {chosen[:80]!r}: expected {expected}")
-    parsed = http_url(chosen, option="--registry", expected=expected)
-    if parsed.username or parsed.password:
-        raise InputError("--registry: put credentials in TWINE_USERNAME/TWINE_PASSWORD, not in the URL")
+        raise InputError(f"{name} {cut(repr(without_credentials(chosen)))}: expected {expected}")
+    http_url(chosen, option=name, expected=expected)
     return chosen if chosen.endswith("/") else chosen + "/"
 
 
@@ -69,7 +70,7 @@ def simple_index(registry: str) -> str:
     (pypiserver, Nexus, Artifactory); devpi's `.../+simple/` is named with the variable."""
     chosen = os.environ.get(INDEX_ENV)
     if chosen:
-        return registry_url(chosen)
+        return registry_url(chosen, option=INDEX_ENV)
     return registry if registry.rstrip("/").endswith("simple") else urllib.parse.urljoin(registry, "simple/")
 
 

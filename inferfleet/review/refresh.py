@@ -35,7 +35,7 @@ from inferfleet.review.prices import (
     with_price,
     write_table,
 )
-from inferfleet.urls import http_url
+from inferfleet.urls import http_url, without_credentials
 
 MAX_ANSWER_ITEMS = 1000
 """Most price entries read from one answer (AWS lists one product per matching SKU)."""
@@ -345,7 +345,9 @@ def refresh_prices(
         try:
             http_url(endpoint if "://" in endpoint else f"https://{endpoint}", option="--endpoint")
         except InputError:
-            raise UsageError(f"--endpoint {cut(repr(endpoint))}: expected an http(s) URL or a host name") from None
+            shown = cut(repr(without_credentials(endpoint)))
+            expected = "an http(s) URL or a host name, without credentials"
+            raise UsageError(f"--endpoint {shown}: expected {expected}") from None
     today = today or date.today()
     table = load_prices(table_path, today=today)
     rows = [

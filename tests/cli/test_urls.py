@@ -65,6 +65,70 @@ def test_every_command_refuses_a_malformed_url_by_its_option(
     assert f"{option} '{url}': expected" in err
 
 
+URL_OPTIONS = [
+    (["gate", PLAN, "--opa-url"], "--opa-url"),
+    (["diff", "--base-plan", PLAN, "--head-plan", PLAN, "--opa-url"], "--opa-url"),
+    (["modules", "check", "--registry"], "--registry"),
+    (["module", "release", "vpc", "--dry-run", "--registry"], "--registry"),
+    (["prices", "refresh", "--cloud", "aws", "--endpoint"], "--endpoint"),
+    (["comment", "post", "BODY", "--github", "o/r", "--pr", "1", "--api-url"], "--api-url"),
+]
+
+
+@pytest.mark.parametrize("case", URL_OPTIONS)
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://admin:pw-LEAKED-1@127.0.0.1:8181",
+        "https://x-access-token:pw-LEAKED-2@[::1:99999/",
+        "http://" + "a" * 600,
+    ],
+)
+def test_a_url_with_credentials_is_refused_without_repeating_them(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    case: tuple[list[str], str],
+    url: str,
+) -> None:
+    """No client here sends a URL's credentials; an error that quoted the URL printed the password."""
+    args, option = case
+    for variable in ("GITHUB_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(variable, "x")
+    body = tmp_path / "comment.md"
+    body.write_text("<!-- inferfleet-review -->\n")
+    code = main(
+        [str(body) if arg == "BODY" else arg for arg in args] + [url.replace("a" * 600, "u:pw-LEAKED-3@" + "a" * 600)]
+    )
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"{option} '" in err
+    assert "LEAKED" not in err
+
+
+@pytest.mark.parametrize(
+    "variable", ["INFERFLEET_REGISTRY", "INFERFLEET_REGISTRY_INDEX", "GITHUB_API_URL", "CI_SERVER_URL"]
+)
+def test_a_url_variable_with_credentials_is_refused_by_its_name(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, variable: str
+) -> None:
+    monkeypatch.setenv(variable, "https://oauth2:pw-LEAKED-4@example.com")
+    monkeypatch.setenv("GITHUB_TOKEN", "x")
+    monkeypatch.setenv("GITLAB_TOKEN", "x")
+    body = tmp_path / "comment.md"
+    body.write_text("<!-- inferfleet-review -->\n")
+    if variable.startswith("INFERFLEET"):
+        args = ["modules", "check"]
+    else:
+        platform = ["--github", "o/r"] if variable == "GITHUB_API_URL" else ["--gitlab", "o/r"]
+        args = ["comment", "post", str(body), *platform, "--pr", "1"]
+    code = main(args)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"{variable} '" in err
+    assert "LEAKED" not in err
+
+
 @pytest.mark.parametrize(
     ("args", "option"),
     [
