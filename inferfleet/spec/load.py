@@ -96,7 +96,9 @@ def read_stack_document(path: Path, file: str) -> Any:
     try:
         return parse_yaml(raw)
     except YamlInputError as exc:
-        raise SpecError(file, document_path(exc.path), str(exc)) from None
+        where = document_path(exc.path)
+        # A value at a credential's key path is never repeated, not even a malformed one.
+        raise SpecError(file, where, exc.without_value() if holds_credential(where) else str(exc)) from None
 
 
 def document_path(path: tuple[int | str, ...]) -> str:

@@ -61,12 +61,18 @@ Path = tuple[int | str, ...]
 class YamlInputError(ValueError):
     """A YAML document breaks a rule or a limit: where (key path, line) and what was expected."""
 
-    def __init__(self, path: Path, line: int | None, expectation: str) -> None:
+    def __init__(self, path: Path, line: int | None, expectation: str, *, unquoted: str | None = None) -> None:
         self.path = path
         self.line = line
         self.expectation = expectation
-        where = f"line {line}: " if line is not None else ""
-        super().__init__(f"{where}{expectation}")
+        self.where = f"line {line}: " if line is not None else ""
+        self.unquoted = unquoted
+        """The expectation without the value it quotes, for a value at a credential's key path."""
+        super().__init__(f"{self.where}{expectation}")
+
+    def without_value(self) -> str:
+        """The message, with the value it quotes left out."""
+        return f"{self.where}{self.unquoted}" if self.unquoted is not None else str(self)
 
 
 @dataclass
@@ -284,11 +290,13 @@ def _resolve(event: Any, path: Path, line: int) -> Any:
         return text
     if kind == "null":
         if not _NULL.fullmatch(text):
-            raise YamlInputError(path, line, f"{cut(text)!r} is not null")
+            raise YamlInputError(path, line, f"{cut(text)!r} is not null", unquoted="the value is not null")
         return None
     if kind == "bool":
         if text not in _BOOL:
-            raise YamlInputError(path, line, f"{cut(text)!r} is not a boolean (true or false)")
+            raise YamlInputError(
+                path, line, f"{cut(text)!r} is not a boolean (true or false)", unquoted="the value is not a boolean"
+            )
         return _BOOL[text]
     if kind == "int":
         return _integer(text, path, line)
@@ -308,8 +316,9 @@ def _implicit_tag(text: str) -> str:
 
 
 def _integer(text: str, path: Path, line: int) -> int:
+    out_of_range = "the integer is out of range (64-bit)"
     if len(text) > 24:
-        raise YamlInputError(path, line, f"integer {cut(text)} is out of range (64-bit)")
+        raise YamlInputError(path, line, f"integer {cut(text)} is out of range (64-bit)", unquoted=out_of_range)
     if _DECIMAL.fullmatch(text):
         value = int(text, 10)
     elif _OCTAL.fullmatch(text):
@@ -317,9 +326,9 @@ def _integer(text: str, path: Path, line: int) -> int:
     elif _HEX.fullmatch(text):
         value = int(text[2:], 16)
     else:
-        raise YamlInputError(path, line, f"{cut(text)!r} is not an integer")
+        raise YamlInputError(path, line, f"{cut(text)!r} is not an integer", unquoted="the value is not an integer")
     if not -_INT64 <= value < _INT64:
-        raise YamlInputError(path, line, f"integer {cut(text)} is out of range (64-bit)")
+        raise YamlInputError(path, line, f"integer {cut(text)} is out of range (64-bit)", unquoted=out_of_range)
     return value
 
 
@@ -329,7 +338,12 @@ def _float(text: str, path: Path, line: int) -> float:
     elif _FLOAT.fullmatch(text) or _DECIMAL.fullmatch(text):
         value = float(text)
     else:
-        raise YamlInputError(path, line, f"{cut(text)!r} is not a number")
+        raise YamlInputError(path, line, f"{cut(text)!r} is not a number", unquoted="the value is not a number")
     if not math.isfinite(value):
-        raise YamlInputError(path, line, f"{cut(text)} is not a finite number (infinity and NaN are refused)")
+        raise YamlInputError(
+            path,
+            line,
+            f"{cut(text)} is not a finite number (infinity and NaN are refused)",
+            unquoted="the value is not a finite number (infinity and NaN are refused)",
+        )
     return value

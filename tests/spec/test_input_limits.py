@@ -339,3 +339,25 @@ def test_a_kubeconfig_key_naming_a_missing_config_key(write_stack: WriteStack) -
     error = error_of(write_stack("dev-x", config))
     assert error.key_path == "fleet.pools[0].cluster.kubeconfig_key"
     assert "inference-fleet:west-kubeconfig" in error.expectation
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("huaweicloud:secretKey", "918273645546372819283746"),  # out of range: the reader quoted it
+        ("alicloud:secretKey", "!!int S3CR3T-Y3"),  # not an integer
+        ("inference-fleet:model-signing", "{secure: 0x5EC12E7000000000000000001}"),  # any secure: value
+        ("aws:accessKey", "!!float S3CR3T-Y4"),
+        ("tencentcloud:secretId", "!!bool S3CR3T-Y5"),
+    ],
+)
+def test_a_malformed_value_at_a_credentials_key_path_is_not_repeated(
+    write_stack: WriteStack, key: str, value: str
+) -> None:
+    text = stack_text("staging-cn-south") + f"  {key}: {value}\n"
+    error = error_of(write_stack("dev-x", text=text))
+    assert error.key_path.startswith(f"config.{key}")
+    shown = value.rsplit(maxsplit=1)[-1].strip("{}")
+    assert shown not in str(error)
+    assert "S3CR3T" not in str(error)
+    assert "the value is not" in str(error) or "the integer is out of range" in str(error)
