@@ -15,7 +15,7 @@ ECHO_LIMIT = 80
 """Most characters of a user's value an error message repeats: a 1 MB value never makes a 1 MB message."""
 
 CREDENTIAL_NAME = re.compile(
-    r"(?i)(secret|password|passwd|token|credential|private[_-]?key|access[_-]?key|api[_-]?key)"
+    r"(?i)(secret|password|passwd|token|credential|private[_-]?key|access[_-]?key|api[_-]?key|kubeconfig)"
 )
 """Names of keys whose values are credentials: an error message never repeats such a value."""
 

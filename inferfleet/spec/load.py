@@ -147,20 +147,21 @@ def check_config_references(stack: StackConfig) -> None:
             raise SpecError(
                 stack.file,
                 key_path(("pools", index, "cluster", "kubeconfig_key")),
-                f"names the config key `{PROJECT}:{key}`, which this stack file does not have; add it "
-                f'(`pulumi config set --secret {key} "$(cat kubeconfig)"`) or fix the name',
+                "names a config key this stack file does not have; add it "
+                '(`pulumi config set --secret <key> "$(cat kubeconfig)"`) or fix the name',
             )
     for index, service in enumerate(stack.fleet.services):
         for name, key in sorted(service.secrets.items()):
             value = stack.config.get(f"{PROJECT}:{key}")
             if not (isinstance(value, dict) and set(value) == {"secure"} and isinstance(value["secure"], str)):
-                # A plain value would sit in clear in the stack file and in git; the value is never echoed.
+                # A plain value would sit in clear in the stack file and in git. Neither the value nor the
+                # key named is echoed: the likeliest mistake is the secret itself written as the key name.
                 state = "does not have" if value is None else "holds in clear, not encrypted (`secure:`)"
                 raise SpecError(
                     stack.file,
                     key_path(("services", index, "secrets", name)),
-                    f"names the config key `{PROJECT}:{key}`, which this stack file {state}; set it with "
-                    f"`pulumi config set --secret {key} <value>`",
+                    f"names a config key (in `{PROJECT}:`) this stack file {state}; set it with "
+                    "`pulumi config set --secret <key> <value>`",
                 )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import semver
 from pydantic import Field, field_validator, model_validator
 
+from inferfleet.errors import holds_credential
 from inferfleet.spec.base import (
     MAX_LINKS,
     MAX_POOLS,
@@ -36,8 +37,21 @@ class Tags(SpecModel):
     cost_center: str = Field(alias="cost-center", min_length=1, description="Cost center billed for the fleet.")
     owner: str = Field(min_length=1, description="Person or alias to page about the fleet.")
     extra: dict[str, str] = Field(
-        default_factory=dict, max_length=MAX_TAGS, description=f"Further tags, at most {MAX_TAGS}. Default: none."
+        default_factory=dict,
+        max_length=MAX_TAGS,
+        description=f"Further tags, at most {MAX_TAGS}; none named like a credential. Default: none.",
     )
+
+    @field_validator("extra")
+    @classmethod
+    def _no_credentials(cls, extra: dict[str, str]) -> dict[str, str]:
+        named = sorted(key for key in extra if holds_credential(key))
+        if named:
+            raise ValueError(
+                f"{named} look like credentials; a tag is written in clear on every resource and in the plan "
+                "(a credential goes in a service's `secrets`)"
+            )
+        return extra
 
 
 class FleetSpec(SpecModel):

@@ -238,9 +238,13 @@ class ServiceSpec(SpecModel):
         problem = secret_names_problem(list(self.secrets), list(self.model.extra))
         if problem:
             raise ValueError(f"secrets: {problem}")
-        keys = sorted(key for key in self.secrets.values() if not re.fullmatch(_CONFIG_KEY, key))
-        if keys:
-            raise ValueError(f"secrets: {keys} are not config key names (e.g. hf-token, without `inference-fleet:`)")
+        names = sorted(name for name, key in self.secrets.items() if not re.fullmatch(_CONFIG_KEY, key))
+        if names:
+            # The values are not repeated: the likeliest mistake here is the secret itself pasted in.
+            raise ValueError(
+                f"secrets: the value of {', '.join(names)} is not a config key name (e.g. hf-token, without "
+                "`inference-fleet:`); the secret itself goes in the stack config (`pulumi config set --secret`)"
+            )
         return self
 
     @model_validator(mode="after")

@@ -338,7 +338,31 @@ def test_a_kubeconfig_key_naming_a_missing_config_key(write_stack: WriteStack) -
     _pool(config[FLEET])["cluster"] = {"id": "fleet-west", "kubeconfig_key": "west-kubeconfig"}
     error = error_of(write_stack("dev-x", config))
     assert error.key_path == "fleet.pools[0].cluster.kubeconfig_key"
-    assert "inference-fleet:west-kubeconfig" in error.expectation
+    assert "names a config key this stack file does not have" in error.expectation
+    assert "west-kubeconfig" not in error.expectation  # the likeliest mistake: a credential pasted as the name
+
+
+@pytest.mark.parametrize(
+    ("where", "pasted"),
+    [
+        ("secrets", "hf_PASTEDqWx9/Zk+v="),  # no config key name: the model's message listed it
+        ("secrets", "hf_PASTEDqWx9Zkv3"),  # could be a name: the missing-key message quoted it twice
+        ("kubeconfig_key", "eyJhbGciOiJSUzI1NiJ9.PASTED"),  # the pattern error quoted it
+        ("kubeconfig_key", "eyJhbGciOiJSUzI1NiJ9PASTED"),  # a name no config key has
+    ],
+)
+def test_a_credential_pasted_where_a_config_key_name_goes_is_not_repeated(
+    write_stack: WriteStack, where: str, pasted: str
+) -> None:
+    if where == "secrets":
+        config = reference_config("staging-cn-south")
+        config[FLEET]["services"][0]["secrets"] = {"HF_TOKEN": pasted}
+    else:
+        config = reference_config("prod-us-west")
+        _pool(config[FLEET])["cluster"] = {"id": "fleet-west", "kubeconfig_key": pasted}
+    error = error_of(write_stack("dev-x", config))
+    assert error.key_path.startswith("fleet.services[0]" if where == "secrets" else "fleet.pools[0].cluster")
+    assert "PASTED" not in str(error)
 
 
 @pytest.mark.parametrize(
@@ -361,3 +385,13 @@ def test_a_malformed_value_at_a_credentials_key_path_is_not_repeated(
     assert shown not in str(error)
     assert "S3CR3T" not in str(error)
     assert "the value is not" in str(error) or "the integer is out of range" in str(error)
+
+
+@pytest.mark.parametrize("name", ["api-token", "db_password", "client-secret"])
+def test_a_tag_named_like_a_credential_is_refused(write_stack: WriteStack, name: str) -> None:
+    """A tag is written in clear on every taggable resource and in the plan."""
+    config = changed("staging-cn-south", lambda f: f["tags"].update(extra={name: "S3CR3T-TAG"}))
+    error = error_of(write_stack("dev-x", config))
+    assert error.key_path == "fleet.tags.extra"
+    assert "look like credentials" in str(error)
+    assert "S3CR3T" not in str(error)
