@@ -153,8 +153,21 @@ def parse_semver(version: str) -> semver.Version | None:
         return None
 
 
+def reserved_bump(version: semver.Version) -> Bump:
+    """The bump a pre-release stands for (`1.0.0-rc.1` is on its way to a major, `1.2.0-rc.1` to a minor,
+    `1.2.3-rc.1` to a patch, as `npm version premajor|preminor|prepatch` make them); none for a release."""
+    if not version.prerelease:
+        return "none"
+    if version.minor == version.patch == 0:
+        return "major"
+    return "minor" if version.patch == 0 else "patch"
+
+
 def declared_bump(base: str | None, head: str) -> DeclaredBump:
-    """The bump from the base's version to the head's: a level, `lower`, or `invalid` (not semver)."""
+    """The bump from the base's version to the head's: a level, `lower`, or `invalid` (not semver).
+
+    From a pre-release, its release (or a later pre-release of it) declares the bump the pre-release
+    stands for: 1.0.0-rc.1 -> 1.0.0 is a major (it was none, and so never enough for any change)."""
     after = parse_semver(head)
     if after is None:
         return "invalid"
@@ -166,10 +179,12 @@ def declared_bump(base: str | None, head: str) -> DeclaredBump:
     if after < before:
         return "lower"
     if after.major > before.major:
-        return "major"
-    if after.minor > before.minor:
-        return "minor"
-    return "patch" if after.patch > before.patch else "none"
+        between: Bump = "major"
+    elif after.minor > before.minor:
+        between = "minor"
+    else:
+        between = "patch" if after.patch > before.patch else "none"
+    return max(between, reserved_bump(before), key=bump_rank)
 
 
 def bump_rank(level: str) -> int:

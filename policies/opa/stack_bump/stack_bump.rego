@@ -2,7 +2,7 @@
 # title: Stack version bump
 # description: A stack's declared version rises at least as much as its plan diff against the base implies.
 # custom:
-#   version: 1.0.0
+#   version: 1.1.0
 package stack_bump
 
 import data.lib
@@ -20,7 +20,7 @@ import data.lib
 #   remediation: >-
 #     Run `inferfleet stack bump -s <stack>` (it writes the version and the changelog entry), or undo
 #     the change that forces the bump.
-#   version: 1.0.0
+#   version: 1.1.0
 deny contains v if {
 	not input.env in data.stack_bump.exempt_envs
 	implied := input.base.implied_bump
@@ -47,13 +47,30 @@ _declared(base, head) := "invalid" if {
 	not _valid(head)
 } else := "lower" if {
 	semver.compare(head, base) < 0
-} else := "major" if {
+} else := _higher(_between(base, head), _reserved(base))
+
+_between(base, head) := "major" if {
 	_core(head)[0] > _core(base)[0]
 } else := "minor" if {
 	_core(head)[1] > _core(base)[1]
 } else := "patch" if {
 	_core(head)[2] > _core(base)[2]
 } else := "none"
+
+# A pre-release stands for the bump to its own release: 1.0.0-rc.1 for a major, 1.2.0-rc.1 for a
+# minor, 1.2.3-rc.1 for a patch (as inferfleet.diff.compare.reserved_bump).
+_reserved(version) := "none" if {
+	not contains(regex.split(`\+`, version)[0], "-")
+} else := "major" if {
+	_core(version)[1] == 0
+	_core(version)[2] == 0
+} else := "minor" if {
+	_core(version)[2] == 0
+} else := "patch"
+
+_higher(a, b) := a if _rank[a] >= _rank[b]
+
+else := b
 
 _valid(version) if {
 	is_string(version)

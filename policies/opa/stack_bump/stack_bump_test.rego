@@ -23,6 +23,17 @@ test_allow_major_bump_for_a_replacement if {
 	found(plan("1.4.2", "major", "2.0.0")) == set()
 }
 
+test_allow_the_release_of_a_pre_release if {
+	found(plan("1.0.0-rc.1", "major", "1.0.0")) == set()
+	found(plan("1.0.0-rc.1", "patch", "1.0.0-rc.2")) == set()
+	found(plan("1.2.3-rc.1", "patch", "1.2.3")) == set()
+	found(plan("1.2.0-rc.1+build.5", "minor", "1.2.0")) == set()
+}
+
+test_deny_a_pre_release_released_below_the_bump_needed if {
+	found(plan("1.2.3-rc.1", "minor", "1.2.3")) == denial("1.2.3-rc.1", "minor", "1.2.3", "patch")
+}
+
 test_allow_more_than_needed if {
 	found(plan("1.4.2", "patch", "1.5.0")) == set()
 }
