@@ -46,6 +46,9 @@ class Repository:
             raise GitRefError(f"{label} {shown!r}: not a git ref (letters, digits and ._/@^~{{}}+- only)")
         completed = self.git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", check=False)
         if completed.returncode != 0:
+            kind = self.git("cat-file", "-t", "--end-of-options", ref, check=False).stdout.strip()
+            if kind in ("tree", "blob"):
+                raise GitRefError(f"{label} {shown!r}: names a {kind}, not a commit")
             raise GitRefError(
                 f"{label} {shown!r}: no such commit in {self.root}",
                 hint="fetch it first (in CI: actions/checkout with fetch-depth: 0)",

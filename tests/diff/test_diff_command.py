@@ -239,6 +239,14 @@ def test_a_base_ref_that_does_not_exist_is_an_input_error(small_repo: Path, caps
     assert git(small_repo, "worktree", "list").count("\n") == 0
 
 
+def test_a_base_ref_naming_a_tree_says_so(small_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(
+        capsys, "-s", "staging-cn-south", "--base", "HEAD^{tree}", "--stacks-dir", str(small_repo / "stacks")
+    )
+    assert code == 2
+    assert "--base 'HEAD^{tree}': names a tree, not a commit" in err
+
+
 def test_a_base_without_the_stack_creates_everything_and_says_so(
     small_repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
