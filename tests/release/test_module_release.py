@@ -303,18 +303,25 @@ def test_release_refusals_write_send_and_tag_nothing(
     refused(r"is a minor release, but the API changes call for a major release \(removed output Vpc\.nat_gateway_id\)")
     _git(clone, "revert", "--no-edit", "HEAD")
 
-    # Adding an optional input: a minor is accepted, a major is not needed.
+    # Adding an optional input: a minor is accepted; a major is the author's call (a module can break
+    # its users without changing its API), with the UPGRADE note every major needs.
     _edit(clone, *ADD_OPTIONAL)
     _commit(clone, "flow logs")
     got, released, err = _release(clone, capsys, "--dry-run", "--registry", registry)
     assert got == 0, err
     assert released["declared_bump"] == "minor"
     assert released["tagged"] is False
-    _set_version(clone, _next(first, "major"))
+    major = _next(first, "major")
+    _set_version(clone, major)
     _commit(clone, "major bump")
-    refused(
-        r"is a major release, but the API changes call for a minor release \(added optional input VpcArgs\.flow_logs"
-    )
+    refused(rf"{re.escape(major)} is a major release but .*UPGRADE-{major.split('.')[0]}\.0\.md is missing")
+    (clone / "modules/vpc" / f"UPGRADE-{major.split('.')[0]}.0.md").write_text("# Upgrading\n\nNew subnets.\n")
+    _commit(clone, "upgrade note")
+    got, released, err = _release(clone, capsys, "--dry-run", "--registry", registry)
+    assert got == 0, err
+    assert (released["declared_bump"], released["required_bump"]) == ("major", "minor")
+    _git(clone, "rm", "-q", f"modules/vpc/UPGRADE-{major.split('.')[0]}.0.md")
+    _commit(clone, "no upgrade note yet")
 
     # A changed default and an optional input made required call for a major, which needs its UPGRADE note.
     _edit(clone, "modules/vpc/inferfleet_vpc/args.py", "default=(8000,)", "default=(8080,)")
@@ -325,7 +332,6 @@ def test_release_refusals_write_send_and_tag_nothing(
         "    nat_gateway: bool = field(\n        metadata=",
     )
     _commit(clone, "breaking changes")
-    major = _next(first, "major")
     refused(rf"{re.escape(major)} is a major release but .*UPGRADE-{major.split('.')[0]}\.0\.md is missing")
     (clone / "modules/vpc" / f"UPGRADE-{major.split('.')[0]}.0.md").write_text("# Upgrading\n\nSet nat_gateway.\n")
     _commit(clone, "upgrade note")
