@@ -500,6 +500,53 @@ def _kind(name: str, api: ModuleApi) -> str:
 
 
 _PASSED_BY_POSITION = frozenset({"positional-only", "positional or keyword", "variadic positional"})
+_WIDENED_KINDS = frozenset({("keyword-only", "positional or keyword"), ("positional-only", "positional or keyword")})
+"""Kind changes every existing call survives: a parameter a caller may now also pass another way."""
+
+
+def same_type(before: str, after: str) -> bool:
+    """Whether two annotations are one type as written: `Optional[int]`, `Union[None, int]` and `int | None` are."""
+    return before == after or _canonical_type(before) == _canonical_type(after)
+
+
+def _canonical_type(text: str) -> str:
+    """An annotation with each union written as its sorted, distinct `|` members (Optional and Union spelled out)."""
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError:
+        return text
+    return ast.unparse(_Unions().visit(tree))
+
+
+class _Unions(ast.NodeTransformer):
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        self.generic_visit(node)
+        name = ast.unparse(node.value)
+        if name in ("Optional", "typing.Optional"):
+            return self._union([node.slice, ast.Constant(None)])
+        if name in ("Union", "typing.Union"):
+            return self._union(list(node.slice.elts) if isinstance(node.slice, ast.Tuple) else [node.slice])
+        return node
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        return self._union([node.left, node.right]) if isinstance(node.op, ast.BitOr) else node
+
+    @staticmethod
+    def _union(members: list[ast.expr]) -> ast.expr:
+        flat: dict[str, ast.expr] = {}
+        pending = list(members)
+        while pending:
+            member = pending.pop()
+            if isinstance(member, ast.BinOp) and isinstance(member.op, ast.BitOr):
+                pending += [member.left, member.right]
+            else:
+                flat[ast.unparse(member)] = member
+        ordered = [flat[text] for text in sorted(flat)]
+        union = ordered[0]
+        for member in ordered[1:]:
+            union = ast.BinOp(union, ast.BitOr(), member)
+        return union
 
 
 def _parameter_changes(label: str, before: tuple[Parameter, ...], after: tuple[Parameter, ...]) -> list[ApiChange]:
@@ -519,6 +566,10 @@ def _parameter_changes(label: str, before: tuple[Parameter, ...], after: tuple[P
             changes += [
                 ApiChange(Bump.MAJOR, f"{label}: parameter {parameter.name}: {difference}")
                 for difference in _parameter_differences(parameter, now)
+            ]
+            changes += [
+                ApiChange(Bump.MINOR, f"{label}: parameter {parameter.name}: {widening}")
+                for widening in _parameter_widenings(parameter, now)
             ]
     by_position = [parameter.name for parameter in before if parameter.kind in _PASSED_BY_POSITION]
     for index, parameter in enumerate(after):
@@ -540,19 +591,28 @@ def _parameter_changes(label: str, before: tuple[Parameter, ...], after: tuple[P
     return changes
 
 
+def _parameter_widenings(before: Parameter, after: Parameter) -> list[str]:
+    """Changes every existing call survives: passed another way too, or no longer required."""
+    widenings = []
+    if (before.kind, after.kind) in _WIDENED_KINDS:
+        widenings.append(f"{before.kind} -> {after.kind}")
+    if before.default is None and after.default is not None:
+        widenings.append(f"required -> optional (default {after.default})")
+    return widenings
+
+
 def _parameter_differences(before: Parameter, after: Parameter) -> list[str]:
+    """Changes a call may not survive."""
     differences = []
-    if before.kind != after.kind:
+    if before.kind != after.kind and (before.kind, after.kind) not in _WIDENED_KINDS:
         differences.append(f"{before.kind} -> {after.kind}")
-    if before.type != after.type:
+    if not same_type(before.type, after.type):
         differences.append(f"type {before.type} -> {after.type}")
     else:
         differences += _reference_changes("type", after.type, before.type_refers_to, after.type_refers_to)
     if after.default is None and before.default is not None:
         differences.append("optional -> required")
-    elif before.default is None and after.default is not None:
-        differences.append(f"required -> optional (default {after.default})")
-    elif before.default != after.default:
+    elif before.default is not None and before.default != after.default:
         differences.append(f"default {before.default} -> {after.default}")
     elif after.default is not None:
         differences += _reference_changes("default", after.default, before.default_refers_to, after.default_refers_to)
@@ -658,7 +718,7 @@ def _compare_args(old: ModuleApi, new: ModuleApi) -> list[ApiChange]:
 
 def _field_changes(where: str, before: Field, after: Field) -> list[ApiChange]:
     changes = []
-    if before.type != after.type:
+    if not same_type(before.type, after.type):
         changes.append(ApiChange(Bump.MAJOR, f"input {where}: type {before.type} -> {after.type}"))
     else:
         changes += [
@@ -695,7 +755,7 @@ def _compare_components(old: ModuleApi, new: ModuleApi) -> list[ApiChange]:
         for output in sorted(after.keys() - before.keys()):
             changes.append(ApiChange(Bump.MINOR, f"added output {name}.{output}"))
         for output in sorted(before.keys() & after.keys()):
-            if before[output].type != after[output].type:
+            if not same_type(before[output].type, after[output].type):
                 changes.append(
                     ApiChange(
                         Bump.MAJOR,

@@ -187,3 +187,57 @@ def test_a_default_through_a_constant_changes_with_the_constant(tmp_path: Path) 
     assert required_bump(_changes(tmp_path / "profile", args=profile)) == Bump.MAJOR
     # Another profile is another value: the default does not change with it.
     assert _changes(tmp_path / "edge", args=("rmem_max=16777216", "rmem_max=8388608")) == []
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "Optional[dict[str, int]]",
+        "Union[None, dict[str, int]]",
+        "None | dict[str, int]",
+        "typing.Optional[dict[str, int]]",
+    ],
+)
+def test_one_type_spelled_another_way_is_no_change(tmp_path: Path, spelling: str) -> None:
+    changes = _changes(tmp_path, args=("sysctl: dict[str, int] | None = None", f"sysctl: {spelling} = None"))
+    assert changes == []
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            ("def resolve(profile: str, sysctl", "def resolve(profile: str, /, sysctl"),
+            [
+                ApiChange(
+                    Bump.MAJOR, "changed function resolve: parameter profile: positional or keyword -> positional-only"
+                )
+            ],
+        ),
+        (
+            (
+                "def resolve(profile: str, sysctl: dict[str, int] | None = None)",
+                "def resolve(profile: str = 'default', sysctl: dict[str, int] | None = None)",
+            ),
+            [
+                ApiChange(
+                    Bump.MINOR, "changed function resolve: parameter profile: required -> optional (default 'default')"
+                )
+            ],
+        ),
+    ],
+    ids=["narrowed: positional-only", "widened: optional"],
+)
+def test_a_parameter_change_is_major_only_when_an_existing_call_may_break(
+    tmp_path: Path, edit: tuple[str, str], expected: list[ApiChange]
+) -> None:
+    assert _changes(tmp_path, args=edit) == expected
+
+
+def test_a_keyword_only_parameter_made_positional_is_minor(tmp_path: Path) -> None:
+    old = _read(tmp_path / "old", network=("name: str, args: XArgs,", "name: str, *, args: XArgs,"))
+    new = _read(tmp_path / "new")
+    assert compare(old, new) == [
+        ApiChange(Bump.MINOR, "changed component Network: parameter args: keyword-only -> positional or keyword"),
+        ApiChange(Bump.MINOR, "changed component Network: parameter opts: keyword-only -> positional or keyword"),
+    ]
