@@ -35,36 +35,6 @@ def test_a_port_can_be_required() -> None:
         http_url("http://127.0.0.1/", option="--flag", port_required=True)
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        (["gate", PLAN, "--opa-url"], "--opa-url"),
-        (["diff", "--base-plan", PLAN, "--head-plan", PLAN, "--opa-url"], "--opa-url"),
-        (["modules", "check", "--registry"], "--registry"),
-        (["module", "release", "vpc", "--dry-run", "--registry"], "--registry"),
-        (["prices", "refresh", "--cloud", "aws", "--endpoint"], "--endpoint"),
-        (["comment", "post", "BODY", "--github", "o/r", "--pr", "1", "--api-url"], "--api-url"),
-    ],
-)
-@pytest.mark.parametrize("url", ["http://[::1", "http://127.0.0.1:99999"])
-def test_every_command_refuses_a_malformed_url_by_its_option(
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-    case: tuple[list[str], str],
-    url: str,
-) -> None:
-    args, option = case
-    for variable in ("GITHUB_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(variable, "x")
-    body = tmp_path / "comment.md"
-    body.write_text("<!-- inferfleet-review -->\n")
-    code = main([str(body) if arg == "BODY" else arg for arg in args] + [url])
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert f"{option} '{url}': expected" in err
-
-
 URL_OPTIONS = [
     (["gate", PLAN, "--opa-url"], "--opa-url"),
     (["diff", "--base-plan", PLAN, "--head-plan", PLAN, "--opa-url"], "--opa-url"),
@@ -75,13 +45,40 @@ URL_OPTIONS = [
 ]
 
 
+def _run_with_url(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, args: list[str], url: str
+) -> tuple[int, str]:
+    """The command `args` with `url` after its URL option (credentials set, a comment file for BODY)."""
+    for variable in ("GITHUB_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(variable, "x")
+    body = tmp_path / "comment.md"
+    body.write_text("<!-- inferfleet-review -->\n")
+    code = main([str(body) if arg == "BODY" else arg for arg in args] + [url])
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("case", URL_OPTIONS)
+@pytest.mark.parametrize("url", ["http://[::1", "http://127.0.0.1:99999"])
+def test_every_command_refuses_a_malformed_url_by_its_option(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    case: tuple[list[str], str],
+    url: str,
+) -> None:
+    args, option = case
+    code, err = _run_with_url(capsys, monkeypatch, tmp_path, args, url)
+    assert code == 2, err
+    assert f"{option} '{url}': expected" in err
+
+
 @pytest.mark.parametrize("case", URL_OPTIONS)
 @pytest.mark.parametrize(
     "url",
     [
         "http://admin:pw-LEAKED-1@127.0.0.1:8181",
         "https://x-access-token:pw-LEAKED-2@[::1:99999/",
-        "http://" + "a" * 600,
+        "http://u:pw-LEAKED-3@" + "a" * 600,
     ],
 )
 def test_a_url_with_credentials_is_refused_without_repeating_them(
@@ -93,14 +90,7 @@ def test_a_url_with_credentials_is_refused_without_repeating_them(
 ) -> None:
     """No client here sends a URL's credentials; an error that quoted the URL printed the password."""
     args, option = case
-    for variable in ("GITHUB_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(variable, "x")
-    body = tmp_path / "comment.md"
-    body.write_text("<!-- inferfleet-review -->\n")
-    code = main(
-        [str(body) if arg == "BODY" else arg for arg in args] + [url.replace("a" * 600, "u:pw-LEAKED-3@" + "a" * 600)]
-    )
-    err = capsys.readouterr().err
+    code, err = _run_with_url(capsys, monkeypatch, tmp_path, args, url)
     assert code == 2, err
     assert f"{option} '" in err
     assert "LEAKED" not in err
