@@ -15,6 +15,15 @@ OPA         := $(TOOLS)/opa
 ACTIONLINT_VERSION := v1.7.12
 ACTIONLINT  := $(TOOLS)/actionlint
 STACK       ?= prod-cn-south
+# STACK reaches recipes, so it must be a stack name, checked on its unexpanded text before anything
+# runs: a value from the environment or the command line is expanded by make itself (`$(shell ...)`).
+STACK_NAME_CHARS := a b c d e f g h i j k l m n o p q r s t u v w x y z A B C D E F G H I J K L M N O P Q R S T U V W X Y Z \
+                    0 1 2 3 4 5 6 7 8 9 - _ .
+without_chars = $(if $(2),$(call without_chars,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
+ifneq ($(words $(value STACK))$(call without_chars,$(value STACK),$(STACK_NAME_CHARS)),1)
+$(error STACK must be one stack name: letters, digits, '-', '_' and '.' only)
+endif
+STACK       := $(value STACK)
 OUT         := out
 MODULES     := $(sort $(dir $(wildcard modules/*/pyproject.toml)))
 MODULE_PKGS := $(sort $(dir $(wildcard modules/*/inferfleet_*/__init__.py)))
@@ -62,8 +71,8 @@ $(ACTIONLINT):
 	@touch $@
 
 plan: bootstrap
-	$(BIN)/inferfleet plan -s $(STACK) --out $(OUT)/$(STACK).plan.json
-	$(BIN)/inferfleet gate $(OUT)/$(STACK).plan.json --sarif $(OUT)/$(STACK).sarif --junit $(OUT)/$(STACK).junit.xml
+	$(BIN)/inferfleet plan -s '$(STACK)' --out '$(OUT)/$(STACK).plan.json'
+	$(BIN)/inferfleet gate '$(OUT)/$(STACK).plan.json' --sarif '$(OUT)/$(STACK).sarif' --junit '$(OUT)/$(STACK).junit.xml'
 
 plan-all: bootstrap
 	$(BIN)/inferfleet plan --all --out $(OUT)

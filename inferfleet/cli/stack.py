@@ -1,7 +1,8 @@
-"""`inferfleet stack bump|release`: a stack's semver from its plan diff, released as a git tag.
+"""`inferfleet stack bump|release|verify-tag`: a stack's semver from its plan diff, released as a git tag.
 
 Exit 0 done (or nothing to bump), 1 the gate denies the release, 2 input error (dirty tree, tag
-exists, no changelog entry, version not semver, unknown ref), 3 engine error.
+exists, no changelog entry, version not semver, unknown ref; for `verify-tag`, a tag that is not the
+release of the commit), 3 engine error.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from inferfleet.cli.app import app
 from inferfleet.cli.console import markup
 from inferfleet.cli.diff import policy_gate
 from inferfleet.gate.engine import DEFAULT_POLICIES
-from inferfleet.release.stack import bump_stack, changelog_file, release_stack, stack_file
+from inferfleet.release.stack import bump_stack, changelog_file, release_stack, stack_file, verify_tag
 
 stack_app = typer.Typer(help="Stack versions: bump from the plan diff, release as a git tag.", no_args_is_help=True)
 app.add_typer(stack_app, name="stack")
@@ -75,4 +76,23 @@ def release_command(
     with policy_gate(policies, opa_url=opa_url, opa_bin=opa_bin) as gate:
         tag, _ = release_stack(stacks_dir, stack, gate=gate)
     console.err.print(f"tagged [bold]{markup(tag)}[/]")
+    return 0
+
+
+@stack_app.command("verify-tag")
+def verify_tag_command(
+    tag: Annotated[str, typer.Argument(help="The release tag about to be deployed: stacks/<stack>/vX.Y.Z.")],
+    ref: Annotated[str, typer.Option("--ref", help="The commit about to be deployed.")] = "HEAD",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the release as JSON on stdout.")] = False,
+    stacks_dir: StacksDir = Path("stacks"),
+) -> int:
+    """Check a tag before a deploy: exactly stacks/<stack>/v<the version the stack declares at REF>, naming REF."""
+    release = verify_tag(stacks_dir, tag, ref=ref)
+    if as_json:
+        document = {"tag": release.tag, "stack": release.stack, "version": release.version, "commit": release.commit}
+        console.emit(json.dumps(document, indent=2, sort_keys=True))
+    console.err.print(
+        f"{markup(release.tag)}: version {markup(release.version)} of {markup(release.stack)} "
+        f"at {markup(release.commit[:12])}, as its stack file declares"
+    )
     return 0

@@ -5,6 +5,7 @@ with the working tree, writes the version the diff implies into the stack file (
 edit that keeps comments and layout) and prepends a Keep a Changelog entry to
 `stacks/CHANGELOG/<stack>.md`. `release` tags `stacks/<stack>/vX.Y.Z` with that entry as message,
 after refusing a dirty tree, a version already tagged, or a plan the gate denies.
+`verify_tag` is the pipelines' check before a deploy: the tag is the release of the commit checked out.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from inferfleet import FLEET_CONFIG_KEY
-from inferfleet.diff.compare import parse_semver
+from inferfleet.diff.compare import bump_rank, parse_semver, reserved_bump
 from inferfleet.diff.model import OPS, Bump, Change, StackDiff
 from inferfleet.diff.run import DiffRequest, GateFunction, compute_diff
 from inferfleet.errors import InputError, PolicyDeniedError, SpecError, cut
@@ -30,6 +31,7 @@ from inferfleet.gitrepo import Repository
 from inferfleet.reading import read_regular_file
 from inferfleet.review import markdown
 from inferfleet.spec.load import document_path
+from inferfleet.spec.model import STACK_NAME
 from inferfleet.spec.strict_yaml import MAX_FILE_BYTES, YamlInputError, parse_yaml
 from inferfleet.text import visible
 
@@ -83,11 +85,14 @@ def _round_trip() -> YAML:
 
 def declared_version(path: Path) -> str:
     """The `fleet.version` of a stack file, checked to be semver."""
-    document = _load(path)
-    fleet = _fleet(document, path)
+    return _version_of(_load(path), str(path))
+
+
+def _version_of(document: Any, file: str) -> str:
+    fleet = _fleet(document, file)
     version = fleet.get("version")
     if not isinstance(version, str) or parse_semver(version) is None:
-        raise SpecError(str(path), "fleet.version", f"expected a semver version like 1.2.3, got {version!r}")
+        raise SpecError(file, "fleet.version", f"expected a semver version like 1.2.3, got {version!r}")
     return version
 
 
@@ -120,23 +125,28 @@ def _load(path: Path) -> Any:
     text = _read_own_file(path, MAX_FILE_BYTES)
     if text is None:
         raise SpecError(str(path), "", "no such stack file")
+    return _parse(text, str(path))
+
+
+def _parse(text: str, file: str) -> Any:
+    """A stack file's text as a round-trip document; `file` names it in errors."""
     try:
         parse_yaml(text)  # the plan's reader first: size, depth, aliases and duplicate keys bounded and checked
     except YamlInputError as exc:
-        raise SpecError(str(path), document_path(exc.path), str(exc)) from None
+        raise SpecError(file, document_path(exc.path), str(exc)) from None
     try:
         return _round_trip().load(text)
     except YAMLError as exc:
-        raise SpecError(str(path), "", f"is not valid YAML ({exc})") from exc
+        raise SpecError(file, "", f"is not valid YAML ({exc})") from exc
     except ValueError as exc:  # a scalar the round-trip reader resolves but Python refuses, such as 2026-02-30
-        raise SpecError(str(path), "", f"holds a value that cannot be read ({cut(exc)}); quote it") from None
+        raise SpecError(file, "", f"holds a value that cannot be read ({cut(exc)}); quote it") from None
 
 
-def _fleet(document: Any, path: Path) -> Any:
+def _fleet(document: Any, file: Path | str) -> Any:
     config = document.get("config") if isinstance(document, dict) else None
     fleet = config.get(FLEET_CONFIG_KEY) if isinstance(config, dict) else None
     if not isinstance(fleet, dict):
-        raise SpecError(str(path), f"config.{FLEET_CONFIG_KEY}", "expected the fleet spec (an object)")
+        raise SpecError(str(file), f"config.{FLEET_CONFIG_KEY}", "expected the fleet spec (an object)")
     return fleet
 
 
@@ -153,7 +163,11 @@ def write_version(path: Path, version: str) -> None:
 
 
 def next_version(base: str, bump: Bump) -> str:
+    """The lowest version above `base` that declares `bump`: from a pre-release whose own bump is enough,
+    its release (1.0.0-rc.1 with a patch to release is 1.0.0, not 1.0.1)."""
     version = semver.Version.parse(base)
+    if version.prerelease and bump != "none" and bump_rank(reserved_bump(version)) >= bump_rank(bump):
+        return str(version.finalize_version())
     if bump == "major":
         return str(version.bump_major())
     if bump == "minor":
@@ -320,3 +334,59 @@ def release_stack(stacks_dir: Path, stack: str, *, gate: GateFunction) -> tuple[
         note.flush()
         repo.git("tag", "--annotate", "--cleanup=verbatim", "--file", note.name, tag, "HEAD")
     return tag, message
+
+
+@dataclass(frozen=True)
+class ReleaseTag:
+    """A release tag checked against the commit a pipeline deploys."""
+
+    tag: str
+    stack: str
+    version: str
+    commit: str
+
+
+def verify_tag(stacks_dir: Path, tag: str, *, ref: str = "HEAD") -> ReleaseTag:
+    """Check that `tag` is the release of the commit `ref` names (the one a pipeline is about to deploy).
+
+    The tag must be exactly `stacks/<stack>/v<version>` (as `release_stack` names it), <version> the
+    `fleet.version` the stack file declares at that commit (read from the commit, not the working
+    tree), and the tag must name that commit. Anything else is an input error and nothing is deployed:
+    a tag of another version (`v0.0.1-older`, `vNOT-A-VERSION`), a tag moved to or pushed on another
+    commit, a name that is not a stack, a stack the commit does not have.
+    """
+    shown = cut(visible(tag))
+    prefix = f"{TAG_PREFIX}/"
+    stack = tag[len(prefix) :].split("/", 1)[0] if tag.startswith(prefix) else ""
+    if not STACK_NAME.fullmatch(stack) or not tag.startswith(f"{prefix}{stack}/v"):
+        raise InputError(
+            f"{shown!r} is not a stack release tag {TAG_PREFIX}/<stack>/vX.Y.Z",
+            hint="release tags are made by `inferfleet stack release`",
+        )
+    repo = Repository.containing(stacks_dir.resolve())
+    commit = repo.commit(ref)
+    try:
+        relative = stack_file(stacks_dir, stack).resolve().relative_to(repo.root.resolve()).as_posix()
+    except ValueError:
+        raise InputError(f"{stacks_dir}: not inside the repository {repo.root}") from None
+    file = f"{relative} at {commit[:12]}"
+    text = repo.show(commit, relative, max_bytes=MAX_FILE_BYTES)
+    if text is None:
+        raise InputError(f"{shown}: commit {commit[:12]} has no stack file {relative}")
+    version = _version_of(_parse(text, file), file)
+    expected = tag_name(stack, version)
+    if tag != expected:
+        raise InputError(
+            f"{shown} is not the release of {file}: it declares version {cut(version)}, released as {cut(expected)}",
+            hint="deploy the tag `inferfleet stack release` made for the commit",
+        )
+    tagged = repo.git(
+        "rev-parse", "--verify", "--quiet", "--end-of-options", f"refs/tags/{tag}^{{commit}}", check=False
+    )
+    if tagged.returncode != 0:
+        raise InputError(
+            f"{shown}: no such tag in {repo.root}", hint="fetch the tags first (in CI: actions/checkout fetch-depth: 0)"
+        )
+    if tagged.stdout.strip() != commit:
+        raise InputError(f"{shown} names commit {tagged.stdout.strip()[:12]}, not {commit[:12]} ({cut(visible(ref))})")
+    return ReleaseTag(tag=tag, stack=stack, version=version, commit=commit)

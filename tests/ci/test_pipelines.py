@@ -119,14 +119,14 @@ def fleet(tmp_path: Path) -> Path:
 
 
 def scale_pool(root: Path, stack: str, count: int) -> str:
-    """Commit a change of the first pool's node count in `stack` with the patch release it needs
-    (the gate's IF-VER-002); return the new head commit."""
+    """Commit a scale-up of the first pool's node count in `stack` with the minor release it needs
+    (GPUs gained; the gate's IF-VER-002); return the new head commit."""
     path = root / "stacks" / f"Pulumi.{stack}.yaml"
     document = yaml.safe_load(path.read_text())
     fleet = document["config"]["inference-fleet:fleet"]
     fleet["pools"][0]["count"] = count
-    major, minor, patch = (int(part) for part in fleet["version"].split("."))
-    fleet["version"] = f"{major}.{minor}.{patch + 1}"
+    major, minor, _ = (int(part) for part in fleet["version"].split("."))
+    fleet["version"] = f"{major}.{minor + 1}.0"
     path.write_text(yaml.safe_dump(document, sort_keys=False))
     git(root, "commit", "-q", "-am", f"scale {stack} to {count}")
     return git(root, "rev-parse", "HEAD")
@@ -197,9 +197,12 @@ def test_release_job_gates_the_tagged_stack_then_deploys_it_with_the_policy_pack
     (stand_in / "pulumi").chmod(0o755)
     env = base_env("http://127.0.0.1:9")
     env["PATH"] = f"{stand_in}{os.pathsep}{env['PATH']}"
-    env["TAG"] = "stacks/prod-us-west/v1.1.0"
-    codes = run_github_steps(github_steps("release.yml", "deploy"), fleet, env)
-    assert codes == [0, 0]
+    declared = yaml.safe_load((fleet / "stacks" / "Pulumi.prod-us-west.yaml").read_text())
+    env["TAG"] = f"stacks/prod-us-west/v{declared['config']['inference-fleet:fleet']['version']}"
+    git(fleet, "tag", env["TAG"])  # a release tag of the commit checked out, as `stack release` makes it
+    contexts = {"secrets.PULUMI_ACCESS_TOKEN": "pul-test-token"}
+    codes = run_github_steps(github_steps("release.yml", "deploy"), fleet, env, contexts)
+    assert codes == [0, 0, 0]  # the tag checked, the gate, the deploy
     assert json.loads(record.read_text()) == ["up", "--yes", "--stack", "prod-us-west", "--policy-pack", "policy-pack"]
     assert (fleet / "out" / "gate.sarif").exists()
 
