@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 TOKEN = "test-token-7f3a"
 BOT = "fleet-bot"
 """Who the token comments as (GET /user), unless the state says the API will not tell."""
+STRANGER = "someone"
+"""Who wrote a comment put straight into the state (`comments[id] = body`): anyone but the token's user."""
 
 
 @dataclass
@@ -31,7 +33,7 @@ class ForgeState:
     head_sha: str = ""
     comments: dict[int, str] = field(default_factory=dict)
     authors: dict[int, str] = field(default_factory=dict)
-    """Comment id -> its author's login; comments the token writes are BOT's."""
+    """Comment id -> its author's login; comments the token writes are BOT's, others STRANGER's."""
     user_forbidden: bool = False
     """GET /user answers 403, as GitHub does for an Actions token (which comments as github-actions[bot])."""
     requests: list[tuple[str, str]] = field(default_factory=list)
@@ -60,7 +62,7 @@ GITLAB_NOTES = re.compile(r"^/api/v4/projects/(?P<project>[^/]+)/merge_requests/
 GITLAB_NOTE = re.compile(r"^/api/v4/projects/(?P<project>[^/]+)/merge_requests/(?P<iid>\d+)/notes/(?P<id>\d+)$")
 
 
-_STRANGER = {"user": {"login": "someone"}, "author": {"username": "someone"}}
+_STRANGER = {"user": {"login": STRANGER}, "author": {"username": STRANGER}}
 """The author of a hostile listing's comments, in both APIs' shapes."""
 
 
@@ -162,7 +164,7 @@ def _handler(state: ForgeState, base: list[str]) -> type[BaseHTTPRequestHandler]
                 self._reply(
                     200,
                     [
-                        {"id": id_, "body": body, "system": False, "author": {"username": state.authors[id_]}}
+                        {"id": id_, "body": body, "system": False, "author": {"username": state.authors.get(id_, STRANGER)}}
                         for id_, body in state.comments.items()
                     ],
                 )
@@ -181,7 +183,7 @@ def _handler(state: ForgeState, base: list[str]) -> type[BaseHTTPRequestHandler]
 
         def _github_comment(self, repo: str, id_: int, body: str) -> dict[str, Any]:
             url = f"{base[0]}/repos/{repo}/issues/comments/{id_}"
-            return {"id": id_, "body": body, "url": url, "user": {"login": state.authors[id_]}}
+            return {"id": id_, "body": body, "url": url, "user": {"login": state.authors.get(id_, STRANGER)}}
 
         def do_GET(self) -> None:
             self._handle("GET")
