@@ -164,7 +164,12 @@ def _handler(state: ForgeState, base: list[str]) -> type[BaseHTTPRequestHandler]
                 self._reply(
                     200,
                     [
-                        {"id": id_, "body": body, "system": False, "author": {"username": state.authors.get(id_, STRANGER)}}
+                        {
+                            "id": id_,
+                            "body": body,
+                            "system": False,
+                            "author": {"username": state.authors.get(id_, STRANGER)},
+                        }
                         for id_, body in state.comments.items()
                     ],
                 )
