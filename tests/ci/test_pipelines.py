@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 import yaml
+from ci_shell import run_shell
 from fake_forge import TOKEN, fake_forge
 from stackfiles import REPO
 
@@ -60,17 +61,6 @@ def github_steps(workflow: str, job: str) -> list[dict[str, Any]]:
 
 def gitlab_script(job: str) -> list[str]:
     return list(yaml.safe_load(GITLAB.read_text())[job]["script"])
-
-
-def run_shell(script: str, root: Path, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["bash", "-e", "-o", "pipefail", "-c", script],
-        cwd=root,
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 EXPRESSION = re.compile(r"^\$\{\{\s*(?P<name>[a-zA-Z0-9_.]+)\s*\}\}$")

@@ -12,12 +12,12 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from ci_shell import run_shell
 from stackfiles import REPO
 
 WORKFLOWS = REPO / ".github" / "workflows"
@@ -42,17 +42,6 @@ def workflow(name: str) -> dict[Any, Any]:
 def gitlab() -> dict[str, Any]:
     document: dict[str, Any] = yaml.safe_load(GITLAB.read_text())
     return document
-
-
-def run_shell(script: str, root: Path, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["bash", "-e", "-o", "pipefail", "-c", script],
-        cwd=root,
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 @pytest.fixture
