@@ -206,3 +206,14 @@ def test_release_job_refuses_a_tag_that_names_no_stack(fleet: Path, tmp_path: Pa
     completed = run_shell(steps[0]["run"], fleet, {**env, "GITHUB_ENV": str(github_env)})
     assert completed.returncode == 2
     assert github_env.read_text() == ""
+
+
+def test_gitlab_jobs_build_opa_with_a_go_that_fetches_the_toolchain_it_asks_for() -> None:
+    """OPA's go.mod asks for a newer Go than any Debian bookworm ships; Go 1.21+ fetches that toolchain
+    (GOTOOLCHAIN=auto), bookworm's own 1.19 stops. Checked here: backports' golang-1.23-go built OPA."""
+    script = "\n".join(yaml.safe_load(GITLAB.read_text())["default"]["before_script"])
+    minors = [int(minor) for minor in re.findall(r"golang-1\.(\d+)-go", script)]
+    assert minors
+    assert min(minors) >= 21
+    assert f"/usr/lib/go-1.{minors[0]}/bin" in script
+    assert not re.search(r"--no-install-recommends golang( |$)", script)
