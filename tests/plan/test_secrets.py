@@ -271,10 +271,12 @@ SECRET_OUTPUT = {"4dabf18193072939515e22adb298388d": "d0e6a833031e9bbcd3f4e8bde6
 
 @pytest.mark.parametrize("canonical", [True, False], ids=["canonical text", "hand-edited text"])
 def test_a_plan_file_is_masked_again_when_read(
-    canonical: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    canonical: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A plan written before providers were masked (the Tencent SDK sends secretId in clear), or by
     another tool with Pulumi's signed wire secrets, reached diff's console, --json and the PR comment."""
+    for variable in PROVIDER_ENVIRONMENT["prod-cn-guangzhou"]:  # the head plans a provider given none
+        monkeypatch.delenv(variable, raising=False)
     assert main(["plan", "-s", "prod-cn-guangzhou", "--out", str(tmp_path / "head.json")]) == 0
     head = orjson.loads((tmp_path / "head.json").read_bytes())
     base = copy.deepcopy(head)
