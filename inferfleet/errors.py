@@ -31,7 +31,7 @@ def cut(value: object, limit: int = ECHO_LIMIT) -> str:
 def holds_credential(key_path: str) -> bool:
     """Whether a value at this key path (`config.tencentcloud:secretKey`, `fleet.services[0].secrets.x`,
     any Pulumi `secure:` value) is secret."""
-    return CREDENTIAL_NAME.search(key_path) is not None or ".secure" in f"{key_path}.".replace(".secure.", ".secure")
+    return CREDENTIAL_NAME.search(key_path) is not None or "secure" in key_path.split(".")
 
 
 class ExitCode(IntEnum):

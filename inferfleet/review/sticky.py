@@ -223,9 +223,8 @@ class GitHubPullRequest:
             try:
                 return self._client.get_user().login
             except GithubException as exc:
-                if (
-                    exc.status == HTTPStatus.FORBIDDEN
-                ):  # an Actions or App token: "Resource not accessible by integration"
+                # An Actions or App token may not ask: "Resource not accessible by integration".
+                if exc.status == HTTPStatus.FORBIDDEN:
                     return None
                 raise
 
