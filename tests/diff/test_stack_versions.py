@@ -203,6 +203,13 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
     return code, captured.out, captured.err
 
 
+def release_north(capsys: pytest.CaptureFixture[str], root: Path, opa_url: str) -> tuple[int, str, str]:
+    """`inferfleet stack release -s prod-cn-north` in the scenario repository, gated by the OPA at `opa_url`."""
+    return run_cli(
+        capsys, "stack", "release", "-s", "prod-cn-north", "--stacks-dir", str(root / "stacks"), "--opa-url", opa_url
+    )
+
+
 def test_diff_against_a_release_tag_is_deterministic_and_gated(
     fleet: tuple[Path, dict[str, Outcome]], opa_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -259,17 +266,7 @@ def test_release_on_a_dirty_tree_is_refused(
     stray = root / "stacks" / "notes.txt"
     stray.write_text("draft\n")
     try:
-        code, _, err = run_cli(
-            capsys,
-            "stack",
-            "release",
-            "-s",
-            "prod-cn-north",
-            "--stacks-dir",
-            str(root / "stacks"),
-            "--opa-url",
-            opa_url,
-        )
+        code, _, err = release_north(capsys, root, opa_url)
     finally:
         stray.unlink()
     assert code == 2
@@ -294,17 +291,7 @@ def test_release_of_a_version_too_low_for_its_diff_is_denied_by_the_gate(
     git(root, "commit", "-q", "-am", "drop the big pool")
     try:
         tags = git(root, "tag", "--list")
-        code, _, err = run_cli(
-            capsys,
-            "stack",
-            "release",
-            "-s",
-            "prod-cn-north",
-            "--stacks-dir",
-            str(root / "stacks"),
-            "--opa-url",
-            opa_url,
-        )
+        code, _, err = release_north(capsys, root, opa_url)
         assert code == 1
         assert "the gate denies the plan of prod-cn-north 3.1.0 (IF-VER-002); not tagged" in err
         assert git(root, "tag", "--list") == tags
@@ -350,17 +337,7 @@ def test_a_version_that_cannot_be_a_tag_name_is_refused_before_planning(
     changelog = root / "stacks" / "CHANGELOG" / "prod-cn-north.md"
     changelog.write_text(changelog.read_text() + f"\n## [{version}] - 2026-12-03\n\nA release.\n")
     git(root, "commit", "-q", "-am", "release")
-    code, _, err = run_cli(
-        capsys,
-        "stack",
-        "release",
-        "-s",
-        "prod-cn-north",
-        "--stacks-dir",
-        str(root / "stacks"),
-        "--opa-url",
-        "http://127.0.0.1:9",
-    )
+    code, _, err = release_north(capsys, root, "http://127.0.0.1:9")
     assert code == 2
     assert "fleet.version" in err
     assert "which is not a git tag name" in err
