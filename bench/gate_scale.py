@@ -16,6 +16,9 @@ the kernel (bench/paired.py):
 - **opa eval, GOGC as the gate's OPA**: the same `opa eval` with the Go collector target the gate
   gives its OPA server (inferfleet.gate.engine.OPA_GOGC), so the gain from that setting and the gain
   from the rest of the gate (a slimmer input, the Python side) are shown apart.
+- **opa eval, reading the plan only**, a floor: the same `opa eval` asking `true`, so OPA starts,
+  compiles the bundle and reads the plan (JSON decoding and conversion to Rego values) but evaluates
+  no policy. Any gate that hands OPA the plan pays this much at OPA's side before deciding anything.
 - **one evaluation per resource**, for context only: one `opa eval` process per resource over a
   one-resource plan (what a naive per-resource loop does). Timed on --sample resources in this run
   and EXTRAPOLATED linearly to each size; nobody should run it, and no target rests on it.
@@ -82,9 +85,9 @@ def scaled_plan(template: dict[str, Any], size: int) -> dict[str, Any]:
     return {**template, "resources": sorted(resources, key=lambda r: r["urn"])}
 
 
-def opa_eval(opa: Path, input_file: Path) -> list[str]:
+def opa_eval(opa: Path, input_file: Path, query: str = OPA_QUERY) -> list[str]:
     bundle = ["--bundle", str(DEFAULT_POLICIES), "--ignore", "*_test.rego"]
-    return [str(opa), "eval", *bundle, "--input", str(input_file), "--format", "json", OPA_QUERY]
+    return [str(opa), "eval", *bundle, "--input", str(input_file), "--format", "json", query]
 
 
 def per_resource_cpu(opa: Path, plan: dict[str, Any], sample: int, workdir: Path) -> float:
@@ -111,6 +114,7 @@ def compare(opa: Path, plan: dict[str, Any], workdir: Path, repeats: int, label:
         {
             "opa eval (whole plan)": functools.partial(run, opa_eval(opa, plan_file)),
             f"opa eval, GOGC={OPA_GOGC}": functools.partial(run, opa_eval(opa, plan_file), env={"GOGC": OPA_GOGC}),
+            "opa eval, plan read only": functools.partial(run, opa_eval(opa, plan_file, "true")),
             "inferfleet gate": functools.partial(run, gate, ok=(0, 1)),
         },
         repeats,
