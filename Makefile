@@ -10,8 +10,8 @@ PYTHON      ?= python3
 VENV        := .venv
 BIN         := $(VENV)/bin
 TOOLS       := .tools/bin
-OPA_VERSION := v1.22.2
 OPA         := $(TOOLS)/opa
+OPA_SOURCES := $(wildcard tools/opa/*.go) tools/opa/go.mod tools/opa/go.sum
 ACTIONLINT_VERSION := v1.7.12
 ACTIONLINT  := $(TOOLS)/actionlint
 STACK       ?= prod-cn-south
@@ -43,11 +43,13 @@ $(VENV)/.installed: pyproject.toml $(wildcard modules/*/pyproject.toml) $(foreac
 	touch $@
 
 # OPA is built from the Go module proxy: no binary download is reachable here, the toolchain is.
-# Static (CGO_ENABLED=0), like OPA's own "static" release: no dynamic loader or libc start-up that can
-# die before Go's runtime reports anything (seen as a silent SIGSEGV at start under load).
-$(OPA):
+# tools/opa is OPA's own command line at the version its go.mod pins (checked against go.sum), plus
+# the gate's `inferfleet-eval` command. Static (CGO_ENABLED=0), like OPA's own "static" release: no
+# dynamic loader or libc start-up that can die before Go's runtime reports anything (seen as a
+# silent SIGSEGV at start under load).
+$(OPA): $(OPA_SOURCES)
 	mkdir -p $(TOOLS)
-	CGO_ENABLED=0 GOBIN=$(abspath $(TOOLS)) GOFLAGS=-mod=mod go install github.com/open-policy-agent/opa@$(OPA_VERSION)
+	cd tools/opa && CGO_ENABLED=0 go build -trimpath -o $(abspath $(OPA)) .
 	$(OPA) version
 
 # actionlint checks the GitHub workflows (tests/ci); built from the Go module proxy like OPA.
@@ -78,6 +80,7 @@ plan-all: bootstrap
 	$(BIN)/inferfleet plan --all --out $(OUT)
 
 policies-check: $(OPA)
+	cd tools/opa && test -z "$$(gofmt -l .)" && go vet ./... && go test ./...
 	$(OPA) fmt --list --fail policies/opa
 	$(OPA) check --strict --bundle policies/opa
 	$(OPA) test --bundle policies/opa

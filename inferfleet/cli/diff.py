@@ -41,16 +41,16 @@ def policy_gate(
 
     `results`, when given, receives each stack's full gate result (for the comment and SARIF).
     """
-    from inferfleet.gate import OpaEngine, decide, load_catalog
+    from inferfleet.gate import OpaEngine, OpaEvalEngine, decide, load_catalog
     from inferfleet.gate.policy_data import check_policy_data
 
     catalog = load_catalog(policies)
     check_policy_data(policies)
-    engines: list[OpaEngine] = []
+    engines: list[OpaEngine | OpaEvalEngine] = []
 
     def gate(plan: Plan) -> Verdict:
         if not engines:
-            engines.append(OpaEngine(opa_url) if opa_url else OpaEngine.start(policies, binary=opa_bin))
+            engines.append(OpaEngine(opa_url) if opa_url else OpaEvalEngine.start(policies, binary=opa_bin))
         result = decide(plan, engines[0], catalog)
         if results is not None:
             results[plan["stack"]] = result

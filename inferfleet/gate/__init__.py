@@ -2,7 +2,7 @@
 
 from inferfleet.gate.catalog import Policy, Rule, load_catalog
 from inferfleet.gate.decide import GateResult, decide
-from inferfleet.gate.engine import DEFAULT_POLICIES, OpaEngine, OpaServer, PolicyEngine, find_opa
+from inferfleet.gate.engine import DEFAULT_POLICIES, OpaEngine, OpaEvalEngine, OpaServer, PolicyEngine, find_opa
 from inferfleet.gate.plan_input import DEFAULT_MAX_PLAN_BYTES, load_plan, policy_input, with_base
 from inferfleet.gate.waivers import Waiver, load_waivers
 
@@ -11,6 +11,7 @@ __all__ = [
     "DEFAULT_POLICIES",
     "GateResult",
     "OpaEngine",
+    "OpaEvalEngine",
     "OpaServer",
     "Policy",
     "PolicyEngine",

@@ -33,7 +33,7 @@ from pulumi_policy import (
 
 from inferfleet.errors import cut
 from inferfleet.gate.catalog import Rule, load_catalog
-from inferfleet.gate.engine import DEFAULT_POLICIES, OpaEngine, PolicyEngine
+from inferfleet.gate.engine import DEFAULT_POLICIES, OpaEvalEngine, PolicyEngine
 from inferfleet.plan.crossguard import plan_from_stack
 from inferfleet.plan.model import FLEET_CONFIG_KEY
 from inferfleet.text import visible
@@ -118,7 +118,7 @@ def stack_policies(
     engine_factory: EngineFactory | None = None,
 ) -> list[StackValidationPolicy]:
     """One CrossGuard stack policy per Rego rule, all sharing one OPA decision per stack."""
-    decision = SharedDecision(engine_factory or (lambda: OpaEngine.start(policies_dir)), fleet_config)
+    decision = SharedDecision(engine_factory or (lambda: OpaEvalEngine.start(policies_dir)), fleet_config)
     return [
         StackValidationPolicy(
             name=rule.policy_id.lower(),

@@ -1,11 +1,17 @@
-"""Policy engines: the interface the gate evaluates plans through, and the OPA server engine.
+"""Policy engines: the interface the gate evaluates plans through, and its two OPA engines.
 
-The OPA engine either starts its own `opa run --server` on a free loopback port with the
-policies and their data loaded, or talks to an existing server (`--opa-url`). Either way the
-whole plan is decided in ONE query on OPA's REST API, never one query per resource; the input is
-sent as orjson bytes (the standard library's encoder took longer than OPA's parse on large plans).
-Every way OPA can fail (missing, not starting, port taken, killed, slow, answering nonsense)
-becomes an EngineError: the gate never passes a plan it could not decide.
+- OpaEvalEngine, what the gate runs by default: one OPA process of ours per decision, the way
+  `opa eval` and conftest decide a document. It is launched before the plan is read, so OPA
+  compiles the policies meanwhile, and then reads the policy input on its stdin. The project's own
+  OPA build (tools/opa, `make bootstrap`) reads it with `opa inferfleet-eval`, which decodes JSON
+  straight into Rego values; any other OPA binary is run as `opa eval --stdin-input`.
+- OpaEngine: an OPA server, an existing one (`--opa-url`) or one of our own (`opa run --server` on a
+  free loopback port) for a process that decides many plans, queried on OPA's REST API.
+
+Either way the whole plan is decided in ONE query, never one query per resource; the input is
+written as orjson bytes (the standard library's encoder took longer than OPA's parse on large
+plans). Every way OPA can fail (missing, not starting, port taken, killed, slow, answering
+nonsense) becomes an EngineError: the gate never passes a plan it could not decide.
 """
 
 from __future__ import annotations
@@ -132,7 +138,7 @@ def _supports_pdeathsig(setpriv: str) -> bool:
 
 
 OPA_GOGC = "400"
-"""Go's collector target for our OPA server: a gated plan is decoded once into a heap that stays
+"""Go's collector target for our OPA processes: a gated plan is decoded once into a heap that stays
 alive until the answer, so the default (100) collects it over and over. 400 cut the CPU of an
 `opa eval` of a 50,000-resource plan by 17% (bench/gate_scale.py shows it with and without) for
 half as much memory again at that size. A GOGC set in the environment wins."""
@@ -353,11 +359,7 @@ class OpaEngine:
 
     def decide(self, policy_input: Mapping[str, Any]) -> Decision:
         self.wait_ready()
-        query = {"query": QUERY, "input": policy_input}
-        try:
-            body = orjson.dumps(query)
-        except orjson.JSONEncodeError:  # integers beyond 64 bits: OPA takes them, orjson does not write them
-            body = json.dumps(query).encode()
+        body = _json_bytes({"query": QUERY, "input": policy_input})
         try:
             status, raw = _request(self.url, "POST", "/v1/query", body=body, timeout=self.timeout)
         except TimeoutError as exc:
@@ -384,6 +386,151 @@ class OpaEngine:
             return ""
         status = self.server.exit_status()
         return f" (our OPA process exited with status {status})" if status is not None else ""
+
+
+def _json_bytes(document: Mapping[str, Any]) -> bytes:
+    try:
+        return orjson.dumps(document)
+    except orjson.JSONEncodeError:  # integers beyond 64 bits: OPA takes them, orjson does not write them
+        return json.dumps(document).encode()
+
+
+class OpaEvalEngine:
+    """Decides each plan in an OPA process of its own, started before the plan is needed.
+
+    The first process is launched with the engine, so OPA loads and compiles the policies while the
+    caller reads and checks the plan; each later decision launches another. A process that is not
+    needed, times out or is interrupted is stopped with everything it started (its own process
+    group); OPA's errors are quoted from its stderr.
+    """
+
+    def __init__(self, policies: Path, *, binary: Path, timeout: float = 30.0) -> None:
+        if not policies.is_dir():
+            raise UsageError(f"{policies}: no such policies folder (--policies)")
+        self.policies = policies
+        self.binary = binary
+        self.timeout = timeout
+        self.process: subprocess.Popen[bytes] | None = None
+        self._answer: IO[bytes] | None = None
+        self._errors: IO[bytes] | None = None
+        self._start_error: EngineError | None = None
+
+    @classmethod
+    def start(
+        cls, policies: Path = DEFAULT_POLICIES, *, binary: str | None = None, timeout: float = 30.0
+    ) -> OpaEvalEngine:
+        """An engine whose first OPA process is already compiling the policies. When OPA cannot be
+        found or started, that is said at the first decision, so that an input error found meanwhile is
+        reported first (exit 2)."""
+        try:
+            engine = cls(policies, binary=find_opa(binary), timeout=timeout)
+        except EngineError as exc:
+            engine = cls(policies, binary=Path(binary or "opa"), timeout=timeout)
+            engine._start_error = exc
+            return engine
+        try:
+            engine.launch()
+        except EngineError as exc:
+            engine._start_error = exc
+        return engine
+
+    def command(self) -> list[str]:
+        bundle = ["--bundle", str(self.policies), "--ignore", "*_test.rego"]
+        if self.binary.resolve() == PROJECT_OPA.resolve():
+            return [str(self.binary), "inferfleet-eval", *bundle, QUERY]
+        return [str(self.binary), "eval", "--stdin-input", *bundle, "--format", "json", QUERY]
+
+    def launch(self) -> None:
+        self.close()
+        # Files, not pipes: OPA's answer and errors never block it, whatever it writes before it reads.
+        self._answer = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115
+        try:
+            self.process = subprocess.Popen(
+                [*_dies_with_parent(), *self.command()],
+                stdin=subprocess.PIPE,
+                stdout=self._answer,
+                stderr=self._errors,
+                env=_opa_environment(),
+                # Its own process group: close() ends whatever it started too (INFERFLEET_OPA may be a wrapper).
+                start_new_session=True,
+            )
+        except OSError as exc:
+            self.close()
+            raise EngineError(f"could not run OPA ({self.binary}): {exc}", hint=_BOOTSTRAP_HINT) from exc
+
+    def __enter__(self) -> OpaEvalEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):  # the group is gone already
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            if self.process.stdin is not None:
+                with contextlib.suppress(OSError):  # EPIPE: OPA never read what was written
+                    self.process.stdin.close()
+            self.process = None
+        for file in (self._answer, self._errors):
+            if file is not None:
+                file.close()
+        self._answer = self._errors = None
+
+    def evaluate(self, policy_input: Mapping[str, Any]) -> tuple[list[dict[str, Any]], set[str]]:
+        decision = self.decide(policy_input)
+        return decision.violations, decision.policies
+
+    def decide(self, policy_input: Mapping[str, Any]) -> Decision:
+        if self._start_error is not None:
+            raise self._start_error
+        body = _json_bytes(policy_input)
+        if self.process is None:
+            self.launch()
+        assert self.process is not None
+        assert self._answer is not None
+        source = str(self.binary)
+        try:
+            try:
+                self.process.communicate(body, timeout=self.timeout)
+            except subprocess.TimeoutExpired:
+                raise EngineError(f"OPA ({source}) did not finish within {self.timeout:g} s") from None
+            if self.process.returncode != 0:
+                raise EngineError(
+                    f"OPA exited with status {self.process.returncode}: {self._error_output() or 'no output'}"
+                )
+            size = self._answer.seek(0, os.SEEK_END)
+            if size > MAX_ANSWER_BYTES:
+                raise EngineError(f"OPA ({source}) answered more than {MAX_ANSWER_BYTES} bytes")
+            self._answer.seek(0)
+            raw = self._answer.read()
+        finally:
+            self.close()
+        try:
+            answer = eval_answer(read_answer(raw))
+        except ValueError as exc:
+            raise EngineError(f"OPA ({source}) answered something that is not JSON: {cut(str(exc))}") from None
+        except RecursionError:
+            raise EngineError(f"OPA ({source}) answered JSON nested too deeply to read") from None
+        violations, policies = parse_answer(answer, source)
+        return Decision(violations, policies, parse_unexamined(answer, source))
+
+    def _error_output(self) -> str:
+        assert self._errors is not None
+        self._errors.seek(0)
+        return " ".join(self._errors.read(64 * 1024).decode("utf-8", "replace").split())[-2000:]
+
+
+def eval_answer(answer: Any) -> Any:
+    """An `opa eval --format json` answer (rows of expressions and bindings) as the REST API's ad-hoc
+    query answers (rows of bindings); any other shape is left for parse_answer to refuse."""
+    if isinstance(answer, dict) and isinstance(answer.get("result"), list):
+        rows = answer["result"]
+        if all(isinstance(row, dict) and isinstance(row.get("bindings"), dict) for row in rows):
+            return {"result": [row["bindings"] for row in rows]}
+    return answer
 
 
 def read_answer(raw: bytes) -> Any:

@@ -1,0 +1,3 @@
+package example
+
+deny contains "test rule" if true
