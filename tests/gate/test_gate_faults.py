@@ -15,7 +15,7 @@ import pytest
 from gate_helpers import FIXTURES, fixture_plan, held_port, http_server, run_gate, write_json
 
 from inferfleet.errors import EngineError
-from inferfleet.gate import DEFAULT_POLICIES, OpaEngine, OpaServer, find_opa
+from inferfleet.gate import DEFAULT_POLICIES, OpaEngine, OpaEvalEngine, OpaServer, find_opa
 from inferfleet.gate import engine as engine_module
 
 ALLOWED = str(FIXTURES / "workloads" / "allowed_hardened_service.json")
@@ -367,7 +367,7 @@ def test_opa_starts_from_a_process_busy_in_many_threads() -> None:
 
     def start_and_query() -> None:
         try:
-            with OpaEngine.start() as engine:
+            with OpaEvalEngine.start() as engine:
                 engine.evaluate(fixture_plan("workloads/allowed_hardened_service.json"))
         except BaseException as exc:  # reported by the test thread
             failures.append(exc)
