@@ -7,14 +7,15 @@ Each plan is written to a file once; then, alternating (A B A B ...), fresh proc
 the kernel (bench/paired.py):
 
 - **inferfleet gate**: the console script end to end: interpreter start, imports, policy catalogue
-  and policy-data checks, reading and validating the plan, starting `opa run --server` with the
-  policy bundle, ONE query with the whole plan, the verdict, the JSON report on stdout, SARIF and
-  JUnit files, stopping OPA. OPA's CPU time is included (the gate waits for its server).
+  and policy-data checks, reading and validating the plan, its one-shot OPA process (`opa
+  inferfleet-eval`: OPA start, bundle compile, reading the policy input from the gate, ONE query with
+  the whole plan), the verdict, the JSON report on stdout, SARIF and JUnit files. OPA's CPU time is
+  included (the gate waits for its OPA process).
 - **opa eval (whole plan)**, the fair baseline: ONE `opa eval` process with the same bundle and the
   plan file as input, the way conftest --combine decides a whole document: OPA start, bundle
   compile, reading the plan, evaluation, the answer printed.
 - **opa eval, GOGC as the gate's OPA**: the same `opa eval` with the Go collector target the gate
-  gives its OPA server (inferfleet.gate.engine.OPA_GOGC), so the gain from that setting and the gain
+  gives its OPA (inferfleet.gate.engine.OPA_GOGC), so the gain from that setting and the gain
   from the rest of the gate (a slimmer input, the Python side) are shown apart.
 - **opa eval, reading the plan only**, a floor: the same `opa eval` asking `true`, so OPA starts,
   compiles the bundle and reads the plan (JSON decoding and conversion to Rego values) but evaluates

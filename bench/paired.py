@@ -1,8 +1,8 @@
 """Paired timing for the benchmarks: one place that runs, measures and reports, so every figure is honest.
 
 - Every measured thing is a fresh process, measured by the kernel through `wait4`: CPU time (user +
-  system) of the process and of the descendants it waited for (the gate's OPA server), summed; peak
-  RSS of the largest of them (not a sum: the gate's figure is its Python process or its OPA server,
+  system) of the process and of the descendants it waited for (the gate's OPA process), summed; peak
+  RSS of the largest of them (not a sum: the gate's figure is its Python process or its OPA process,
   whichever peaked higher); wall time from a monotonic clock.
 - Candidates and their baselines alternate (A B A B ...), so a burst of load from other work on the
   machine hits both sides alike; the load average is recorded next to every run.

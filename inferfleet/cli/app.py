@@ -136,7 +136,7 @@ STOPPED_BY_SIGPIPE = 128 + signal.SIGPIPE
 
 class Interrupted(BaseException):
     """A signal stopped the command. Raised in the main thread, so every `with` block on the way out
-    runs: the gate's OPA server is stopped and a file being written is removed."""
+    runs: the gate's OPA process is stopped and a file being written is removed."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signal.Signals(signum).name)

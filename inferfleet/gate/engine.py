@@ -138,10 +138,11 @@ def _supports_pdeathsig(setpriv: str) -> bool:
 
 
 OPA_GOGC = "400"
-"""Go's collector target for our OPA processes: a gated plan is decoded once into a heap that stays
-alive until the answer, so the default (100) collects it over and over. 400 cut the CPU of an
-`opa eval` of a 50,000-resource plan by 17% (bench/gate_scale.py shows it with and without) for
-half as much memory again at that size. A GOGC set in the environment wins."""
+"""Go's collector target for an OPA server of ours and for a stock `opa eval`: a gated plan is
+decoded once into a heap that stays alive until the answer, so the default (100) collects it over
+and over. 400 cut the CPU of an `opa eval` of a 50,000-resource plan by 17% (bench/gate_scale.py
+shows it with and without) for half as much memory again at that size. A GOGC set in the
+environment wins."""
 
 
 def _opa_environment() -> dict[str, str]:
@@ -434,9 +435,14 @@ class OpaEvalEngine:
             engine._start_error = exc
         return engine
 
+    @property
+    def project_build(self) -> bool:
+        """Whether the binary is the project's OPA build, which has `inferfleet-eval`."""
+        return self.binary.resolve() == PROJECT_OPA.resolve()
+
     def command(self) -> list[str]:
         bundle = ["--bundle", str(self.policies), "--ignore", "*_test.rego"]
-        if self.binary.resolve() == PROJECT_OPA.resolve():
+        if self.project_build:
             return [str(self.binary), "inferfleet-eval", *bundle, QUERY]
         return [str(self.binary), "eval", "--stdin-input", *bundle, "--format", "json", QUERY]
 
@@ -451,7 +457,8 @@ class OpaEvalEngine:
                 stdin=subprocess.PIPE,
                 stdout=self._answer,
                 stderr=self._errors,
-                env=_opa_environment(),
+                # `inferfleet-eval` sets its own collector policy (tools/opa/evalcmd.go).
+                env=dict(os.environ) if self.project_build else _opa_environment(),
                 # Its own process group: close() ends whatever it started too (INFERFLEET_OPA may be a wrapper).
                 start_new_session=True,
             )

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"math"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -154,5 +156,29 @@ func TestBadInputAndBadBundlesAreErrors(t *testing.T) {
 	}
 	if out.Len() != 0 {
 		t.Errorf("an error wrote an answer: %s", out.String())
+	}
+}
+
+func TestTheCollectorWaitsForItsLimitUnlessTheEnvironmentSaysOtherwise(t *testing.T) {
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
+	collectOnlyNearLimit(100 << 20)
+	if percent := debug.SetGCPercent(100); percent != -1 {
+		t.Errorf("GC percent %d, want off", percent)
+	}
+	if limit := debug.SetMemoryLimit(-1); limit != 100<<20*16+512<<20 {
+		t.Errorf("memory limit %d", limit)
+	}
+	collectOnlyNearLimit(0)
+	if limit := debug.SetMemoryLimit(-1); limit != 1<<30 {
+		t.Errorf("memory limit before the input %d, want 1 GiB", limit)
+	}
+	t.Setenv("GOGC", "400")
+	debug.SetGCPercent(400)
+	collectOnlyNearLimit(100 << 20)
+	if percent := debug.SetGCPercent(100); percent != 400 {
+		t.Errorf("GOGC=400 in the environment: GC percent %d", percent)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/open-policy-agent/opa/v1/loader"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -44,6 +45,7 @@ func evaluate(ctx context.Context, bundles, ignore []string, query string, input
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	collectOnlyNearLimit(0)
 	options := []func(*rego.Rego){rego.Query(query)}
 	for _, path := range bundles {
 		bundle, err := loader.NewFileLoader().WithFilter(ignoreFilter(ignore)).AsBundle(path)
@@ -60,6 +62,7 @@ func evaluate(ctx context.Context, bundles, ignore []string, query string, input
 	if err != nil {
 		return fmt.Errorf("reading the input: %w", err)
 	}
+	collectOnlyNearLimit(len(raw))
 	value, err := decodeInput(raw)
 	if err != nil {
 		return fmt.Errorf("input: %w", err)
@@ -72,6 +75,19 @@ func evaluate(ctx context.Context, bundles, ignore []string, query string, input
 		results = rego.ResultSet{}
 	}
 	return json.NewEncoder(output).Encode(map[string]any{"result": results})
+}
+
+// collectOnlyNearLimit turns Go's collector off, with a memory limit where it collects again: 1 GiB
+// until the input is read, then 16 bytes of heap per input byte plus 512 MiB if that is more. The
+// compiled policies and the input's Rego values stay alive until the answer, so collections before
+// that free little and cost much (a fifth of OPA's CPU at 50,000 resources, whose 88 MB input needs
+// about 0.9 GB). A GOGC or GOMEMLIMIT in the environment wins.
+func collectOnlyNearLimit(inputBytes int) {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetMemoryLimit(max(1<<30, int64(inputBytes)*16+512<<20))
+	debug.SetGCPercent(-1)
 }
 
 // ignoreFilter leaves out files whose base name matches a pattern, below the bundle's root, as
