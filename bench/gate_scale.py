@@ -137,7 +137,7 @@ def main() -> int:
     opa = find_opa()
     header(
         f"gate_scale: inferfleet gate against one `opa eval` ({opa}), plans built from {TEMPLATE_STACK}",
-        included="process start to exit; the gate with policy checks, OPA server start/stop, JSON+SARIF+JUnit "
+        included="process start to exit; the gate with policy checks, its one-shot OPA process, JSON+SARIF+JUnit "
         "reports (the console report to a file); opa eval with bundle compile, plan read and evaluation",
         repeats=options.repeats,
     )
