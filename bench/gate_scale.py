@@ -11,6 +11,9 @@ the kernel (bench/paired.py):
   inferfleet-eval`: OPA start, bundle compile, reading the policy input from the gate, ONE query with
   the whole plan), the verdict, the JSON report on stdout, SARIF and JUnit files. OPA's CPU time is
   included (the gate waits for its OPA process).
+- **gate, stock opa eval**, for context: the same gate with `--opa-bin` naming a copy of the same
+  OPA binary, which the gate runs as any OPA (`opa eval --stdin-input`, GOGC=400): what the gate
+  costs without `opa inferfleet-eval`'s input decoder and collector policy.
 - **opa eval (whole plan)**, the fair baseline: ONE `opa eval` process with the same bundle and the
   plan file as input, the way conftest --combine decides a whole document: OPA start, bundle
   compile, reading the plan, evaluation, the answer printed.
@@ -39,6 +42,7 @@ import argparse
 import copy
 import functools
 import json
+import shutil
 import statistics
 import sys
 import tempfile
@@ -111,12 +115,17 @@ def compare(opa: Path, plan: dict[str, Any], workdir: Path, repeats: int, label:
         *("--sarif", str(workdir / "gate.sarif"), "--junit", str(workdir / "gate.junit.xml")),
         *("--timeout", "1800"),  # a shared machine can take minutes of wall time for one large query
     ]
+    # The same OPA binary under another path is run as any OPA (`opa eval --stdin-input`).
+    stock_opa = workdir / "opa"
+    if not stock_opa.exists():
+        shutil.copy2(opa, stock_opa)
     rows = alternate(
         {
             "opa eval (whole plan)": functools.partial(run, opa_eval(opa, plan_file)),
             f"opa eval, GOGC={OPA_GOGC}": functools.partial(run, opa_eval(opa, plan_file), env={"GOGC": OPA_GOGC}),
             "opa eval, plan read only": functools.partial(run, opa_eval(opa, plan_file, "true")),
             "inferfleet gate": functools.partial(run, gate, ok=(0, 1)),
+            "gate, stock opa eval": functools.partial(run, [*gate, "--opa-bin", str(stock_opa)], ok=(0, 1)),
         },
         repeats,
     )
