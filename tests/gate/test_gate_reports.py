@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import json
+import re
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
 from gate_helpers import FIXTURES, run_gate
+from rich.console import Console
 from sarif_pydantic import Sarif
 
 from inferfleet.gate import DEFAULT_POLICIES, load_catalog
+from inferfleet.gate.decide import GateResult
+from inferfleet.gate.report import console_report
+from inferfleet.gate.waivers import Waiver
 
 pytestmark = pytest.mark.slow
 DENIED = str(FIXTURES / "workloads" / "denied_tagged_image_as_root.json")
@@ -114,3 +121,61 @@ def test_waived_violation_is_a_suppressed_sarif_result(
     suppressed = [r for r in results if r.get("suppressions")]
     assert [r["ruleId"] for r in suppressed] == ["IF-K8S-006"]
     assert "ml@example.com" in suppressed[0]["suppressions"][0]["justification"]
+
+
+def _violation(index: int, value: str) -> dict[str, object]:
+    return {
+        "policy_id": "IF-NET-003",
+        "severity": "high" if index % 2 else "critical",
+        "enforcement": "mandatory" if index % 3 else "advisory",
+        "urn": f"urn:pulumi:prod::fleet::huaweicloud:Vpc/secgroupRule:SecgroupRule::{value}-{index}{'u' * 200}",
+        "message": f"ingress from 0.0.0.0/0 to {value}-{index}",
+        "remediation": f"close {value}",
+    }
+
+
+def test_a_colour_console_styles_only_the_report_s_own_words_and_keeps_every_line_whole() -> None:
+    """On a terminal: SGR colour codes only, around the report's words; a value's markup and escape
+    sequences shown as text; 3,000 violations as 9,000 unwrapped lines at a width of 80."""
+    hostile = "[bold red]PASS[/]\x1b[2J\u202e"
+    waiver = Waiver(
+        policy_id="IF-NET-003",
+        urn=f"urn:*{hostile}",
+        owner=hostile,
+        reason=hostile,
+        expires=dt.date(2027, 1, 1),
+        where="w.yaml: waivers[0]",
+    )
+    result = GateResult(
+        stack=hostile,
+        env="prod",
+        cloud="huaweicloud",
+        region="cn-south-1",
+        stack_version="1.0.0",
+        resource_count=3000,
+        rules=[],
+        violations=[_violation(index, hostile) for index in range(3000)],
+        waived=[{**_violation(3000, hostile), "waiver": waiver.as_dict()}],
+        unused_waivers=[waiver],
+        unexamined={hostile: 2},
+    )
+    terminal = io.StringIO()
+    console_report(result, Console(file=terminal, force_terminal=True, color_system="truecolor", width=80))
+    text = terminal.getvalue()
+
+    assert re.findall(r"\x1b(?!\[[0-9;]*m)", text) == []  # no escape other than a colour (SGR) code
+    shown = "[bold red]PASS[/]\\x1b[2J\\u202e"
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", text).splitlines()
+    assert lines[0] == f"gate {shown} v1.0.0 (prod, huaweicloud cn-south-1): 3000 resources, 0 rules"
+    urns = [line for line in lines if line.startswith("    resource: ")]
+    critical_then_high = [*range(0, 3000, 2), *range(1, 3000, 2)]
+    assert urns == [f"    resource: {_violation(index, shown)['urn']}" for index in critical_then_high]
+    assert lines.index("CRITICAL (1500)") < lines.index("HIGH (1500)")
+    assert f"  IF-NET-003 {_violation(3000, shown)['urn']}: waived by {shown} until 2027-01-01 ({shown})" in lines
+    assert f"note: waiver w.yaml: waivers[0] (IF-NET-003 urn:*{shown}) matched nothing" in lines
+    assert f"  {shown} x2" in lines
+    assert lines[-1] == "FAIL: 2000 mandatory, 1000 advisory, 1 waived"
+    assert "\x1b[1mIF-NET-003\x1b[0m" in text  # the rule id bold, its tag red or yellow
+    assert "\x1b[31mMANDATORY\x1b[0m" in text
+    assert "\x1b[33madvisory\x1b[0m" in text
+    assert "\x1b[1;31mFAIL\x1b[0m" in text
