@@ -14,6 +14,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
+from processes import running
 from stackfiles import REPO, STACKS, WriteStack
 
 from inferfleet.cli.app import main
@@ -148,14 +149,6 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGKILL])
@@ -190,9 +183,9 @@ def test_no_opa_outlives_a_signalled_gate(tmp_path: Path, signum: signal.Signals
         assert code == 128 + signum
         assert f"stopped by {signal.Signals(signum).name}" in stderr
     deadline = time.monotonic() + 10
-    while any(_running(pid) for pid in opa) and time.monotonic() < deadline:
+    while any(running(pid) for pid in opa) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not any(_running(pid) for pid in opa), "OPA is still running after its gate died"
+    assert not any(running(pid) for pid in opa), "OPA is still running after its gate died"
 
 
 def _exit_with_closed(stream: str, *args: str) -> int:

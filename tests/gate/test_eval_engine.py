@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from gate_helpers import fixture_plan
+from processes import running
 
 from inferfleet.errors import EngineError
 from inferfleet.gate import OpaEngine, OpaEvalEngine, find_opa, policy_input
@@ -106,7 +107,7 @@ def test_an_opa_that_never_finishes_is_stopped_with_what_it_started(tmp_path: Pa
             engine.decide(policy_input(fixture_plan("workloads/allowed_hardened_service.json")))
         assert engine.process is None
     assert time.monotonic() - started < 10
-    assert not _running(int(child_pid.read_text()))
+    assert not running(int(child_pid.read_text()))
 
 
 def test_opa_killed_while_deciding_is_an_engine_error() -> None:
@@ -141,7 +142,7 @@ def test_a_process_never_asked_is_stopped_on_close() -> None:
     assert engine.process is not None
     pid = engine.process.pid
     engine.close()
-    assert not _running(pid)
+    assert not running(pid)
 
 
 def test_opa_that_cannot_be_found_is_said_at_the_decision(tmp_path: Path) -> None:
@@ -149,12 +150,3 @@ def test_opa_that_cannot_be_found_is_said_at_the_decision(tmp_path: Path) -> Non
     assert engine.process is None
     with pytest.raises(EngineError, match=r"no-opa.*missing or not executable"):
         engine.decide(policy_input(fixture_plan("workloads/allowed_hardened_service.json")))
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    return state != "Z"  # a zombie has ended and waits for its parent to reap it

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from gate_helpers import FIXTURES, fixture_plan, held_port, http_server, run_gate, write_json
+from processes import running
 
 from inferfleet.errors import EngineError
 from inferfleet.gate import DEFAULT_POLICIES, OpaEngine, OpaEvalEngine, OpaServer, find_opa
@@ -399,15 +400,6 @@ def test_what_an_opa_wrapper_started_is_stopped_with_it(tmp_path: Path) -> None:
         server.start()  # never healthy: stopped after the startup timeout
     pid = int(child_pid.read_text())
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and _running(pid):
+    while time.monotonic() < deadline and running(pid):
         time.sleep(0.05)
-    assert not _running(pid)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    return state != "Z"  # a zombie has ended and waits for its parent to reap it
+    assert not running(pid)
