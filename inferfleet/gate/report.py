@@ -71,11 +71,14 @@ class _Lines:
         self.lines.append([(piece, None) if isinstance(piece, str) else piece for piece in pieces])
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
-        styles: dict[str | None, Style | None] = {None: None}
+        styles: dict[str, Style] = {}  # a handful of names, each parsed once
         newline = Segment.line()
         for line in self.lines:
             for text, name in line:
-                if name is not None and name not in styles:
+                if name is None:
+                    yield Segment(text)
+                    continue
+                if name not in styles:
                     styles[name] = console.get_style(name)
                 yield Segment(text, styles[name])
             yield newline
